@@ -1,0 +1,64 @@
+/* models/apps/model.h - what a workload's model is, and the registry.
+ *
+ * A model is chosen per Deployment (`workloads.<name>.model`).  Its options
+ * are read once into an MsModel shared by the Deployment's pods; each pod
+ * gets its own MsApp with the per-pod state (busy slots, queues, data).
+ * Plain structs with a small vtable, no GObject: there may be thousands of
+ * pods, and the hot path is one indirect call per request.
+ *
+ * Life of a model: parse (options only) -> bind (after every Deployment and
+ * Service exists: resolve URLs, check references) -> new_app per pod ->
+ * handle per request -> report at the end.
+ */
+#pragma once
+
+#include <glib.h>
+
+#include "models/kube/cluster.h"
+#include "sim/io/node.h"
+#include "sim/io/report.h"
+
+G_BEGIN_DECLS
+
+typedef struct _MsModel MsModel;
+typedef struct _MsModelClass MsModelClass;
+
+struct _MsApp {
+  /* Handles a request that reached the pod.  The app must finish the
+   * exchange exactly once, now or later. */
+  void (*handle) (MsApp *app, MsPod *pod, MsExchange *exchange);
+  void (*free) (MsApp *app);
+};
+
+struct _MsModelClass {
+  const char *name;
+  /* Reads options (node is the workload entry, or NULL for defaults). */
+  MsModel *(*parse) (const MsNode *node, GError **error);
+  /* Resolves references once the cluster is built. */
+  gboolean (*bind) (MsModel *model, MsCluster *cluster, MsDeployment *deployment,
+                    GError **error);
+  MsApp *(*new_app) (MsModel *model, MsPod *pod);
+  /* Adds the model's counters under workloads.<deployment>. */
+  void (*report) (MsModel *model, MsReport *report, MsReportNode *workload);
+  void (*free) (MsModel *model);
+};
+
+struct _MsModel {
+  const MsModelClass *klass;
+  const MsNode *node;
+};
+
+/* The model class called name, or NULL.  (transfer none) */
+const MsModelClass *ms_model_lookup (const char *name);
+
+/* Every model name meshsim knows, NULL-terminated, for suggestions. */
+const char *const *ms_model_names (void);
+
+/* Names accepted in scenarios whose model is planned but not built yet. */
+gboolean ms_model_is_planned (const char *name);
+
+void ms_model_free (MsModel *model);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (MsModel, ms_model_free)
+
+G_END_DECLS

@@ -1,0 +1,366 @@
+/* models/kube/exchange.c - pooled requests, exchanges and lazy bodies.
+ *
+ * Requests and exchanges are the objects a run creates most of (several per
+ * simulated HTTP call), so they come from free lists owned by the cluster's
+ * MsExchangePool and go back there when their last reference drops.  A body
+ * is either a text or a composite of a base object and named members; the
+ * composite is only written out when someone reads it (a serve-mode client,
+ * a test), so passing call results up a chain costs one small allocation.
+ */
+#include "models/kube/exchange.h"
+
+#include <string.h>
+
+struct _MsExchangePool {
+  MsRequest *free_requests;     /* linked through body (unused when free) */
+  MsExchange *free_exchanges;
+  GPtrArray *slabs;
+  guint64 next_request_id;
+  guint64 live_exchanges;
+  guint64 peak_exchanges;
+  gsize bytes;
+};
+
+#define SLAB 1024
+
+MsExchangePool *
+ms_exchange_pool_new (void)
+{
+  MsExchangePool *pool = g_new0 (MsExchangePool, 1);
+  pool->slabs = g_ptr_array_new_with_free_func (g_free);
+  return pool;
+}
+
+void
+ms_exchange_pool_free (MsExchangePool *pool)
+{
+  if (pool == NULL)
+    return;
+  g_ptr_array_unref (pool->slabs);
+  g_free (pool);
+}
+
+void
+ms_exchange_pool_stats (const MsExchangePool *pool, gsize *bytes, guint64 *peak_exchanges)
+{
+  *bytes = pool->bytes;
+  *peak_exchanges = pool->peak_exchanges;
+}
+
+const char *
+ms_response_flags_format (guint32 flags, char *buf)
+{
+  static const char *const names[MS_FLAG_COUNT] = {
+    "UH", "UF", "UO", "NR", "URX", "NC", "UT", "LR", "UR", "UC", "DI", "FI", "RL", "DC", "DF",
+  };
+  if (flags == 0)
+    return strcpy (buf, "-");
+  buf[0] = '\0';
+  for (int i = 0; i < MS_FLAG_COUNT; i++)
+    if (flags & (1u << i))
+      {
+        if (buf[0] != '\0')
+          strcat (buf, ",");
+        strcat (buf, names[i]);
+      }
+  return buf;
+}
+
+/* Requests. */
+
+MsRequest *
+ms_request_new (MsExchangePool *pool)
+{
+  if (G_UNLIKELY (pool->free_requests == NULL))
+    {
+      MsRequest *slab = g_new0 (MsRequest, SLAB);
+      g_ptr_array_add (pool->slabs, slab);
+      pool->bytes += SLAB * sizeof (MsRequest);
+      for (guint i = 0; i < SLAB; i++)
+        {
+          slab[i].body = (MsBody *) pool->free_requests;
+          pool->free_requests = &slab[i];
+        }
+    }
+  MsRequest *request = pool->free_requests;
+  pool->free_requests = (MsRequest *) request->body;
+  memset (request, 0, sizeof *request);
+  request->pool = pool;
+  request->refcount = 1;
+  request->id = ++pool->next_request_id;
+  request->method = "GET";
+  request->path = "/";
+  request->port = 80;
+  return request;
+}
+
+MsRequest *
+ms_request_ref (MsRequest *request)
+{
+  request->refcount++;
+  return request;
+}
+
+void
+ms_request_unref (MsRequest *request)
+{
+  if (request == NULL || --request->refcount > 0)
+    return;
+  g_clear_pointer (&request->body, ms_body_unref);
+  MsExchangePool *pool = request->pool;
+  request->body = (MsBody *) pool->free_requests;
+  pool->free_requests = request;
+}
+
+MsRequest *
+ms_request_copy (const MsRequest *request)
+{
+  MsRequest *copy = ms_request_new (request->pool);
+  guint64 id = copy->id;
+  memcpy (copy, request, sizeof *copy);
+  copy->refcount = 1;
+  copy->id = id;
+  if (copy->body != NULL)
+    ms_body_ref (copy->body);
+  return copy;
+}
+
+const char *
+ms_request_header (const MsRequest *request, const char *name)
+{
+  for (guint i = 0; i < request->n_headers; i++)
+    if (g_str_equal (request->headers[i].name, name))
+      return request->headers[i].value;
+  return NULL;
+}
+
+gboolean
+ms_request_set_header (MsRequest *request, const char *name, const char *value)
+{
+  name = g_intern_string (name);
+  value = g_intern_string (value);
+  for (guint i = 0; i < request->n_headers; i++)
+    if (request->headers[i].name == name)
+      {
+        request->headers[i].value = value;
+        return TRUE;
+      }
+  if (request->n_headers == MS_REQUEST_MAX_HEADERS)
+    return FALSE;
+  request->headers[request->n_headers++] = (MsHeader){ name, value };
+  return TRUE;
+}
+
+/* Exchanges. */
+
+MsExchange *
+ms_exchange_new (MsExchangePool *pool, MsRequest *request, MsPod *source, MsTime now,
+                 MsExchangeDone done, gpointer done_data)
+{
+  if (G_UNLIKELY (pool->free_exchanges == NULL))
+    {
+      MsExchange *slab = g_new0 (MsExchange, SLAB);
+      g_ptr_array_add (pool->slabs, slab);
+      pool->bytes += SLAB * sizeof (MsExchange);
+      for (guint i = 0; i < SLAB; i++)
+        {
+          slab[i].next_free = pool->free_exchanges;
+          pool->free_exchanges = &slab[i];
+        }
+    }
+  MsExchange *ex = pool->free_exchanges;
+  pool->free_exchanges = ex->next_free;
+  memset (ex, 0, sizeof *ex);
+  ex->pool = pool;
+  ex->refcount = 1;
+  ex->request = ms_request_ref (request);
+  ex->source = source;
+  ex->start = now;
+  ex->done = done;
+  ex->done_data = done_data;
+  if (++pool->live_exchanges > pool->peak_exchanges)
+    pool->peak_exchanges = pool->live_exchanges;
+  return ex;
+}
+
+MsExchange *
+ms_exchange_ref (MsExchange *exchange)
+{
+  exchange->refcount++;
+  return exchange;
+}
+
+void
+ms_exchange_unref (MsExchange *ex)
+{
+  if (ex == NULL || --ex->refcount > 0)
+    return;
+  ms_request_unref (ex->request);
+  g_clear_pointer (&ex->body, ms_body_unref);
+  MsExchangePool *pool = ex->pool;
+  pool->live_exchanges--;
+  ex->next_free = pool->free_exchanges;
+  pool->free_exchanges = ex;
+}
+
+void
+ms_exchange_finish (MsExchange *ex, int status, guint32 flags, MsReset reset, MsBody *body)
+{
+  g_return_if_fail (!ex->finished);
+  ex->finished = TRUE;
+  ex->status = status;
+  ex->flags |= flags;
+  ex->reset = reset;
+  if (body != NULL)
+    ex->body = ms_body_ref (body);
+  if (!ex->cancelled && ex->done != NULL)
+    ex->done (ex, ex->done_data);
+}
+
+void
+ms_exchange_cancel (MsExchange *ex)
+{
+  ex->cancelled = TRUE;
+  ex->done = NULL;
+}
+
+/* Bodies. */
+
+struct _MsBody {
+  int refcount;
+  guint n_members;      /* 0 for a text body */
+  MsBody *base;         /* composite: the object members are added to */
+  char *text;           /* text body */
+  gsize length;
+  const char **names;   /* composite: interned member names */
+  MsBody **members;
+};
+
+MsBody *
+ms_body_new_text (const char *text, gssize length)
+{
+  MsBody *body = g_new0 (MsBody, 1);
+  body->refcount = 1;
+  body->length = length < 0 ? strlen (text) : (gsize) length;
+  body->text = g_strndup (text, body->length);
+  return body;
+}
+
+MsBody *
+ms_body_new_composite (MsBody *base, guint n_members, const char *const *names,
+                       MsBody *const *members)
+{
+  MsBody *body = g_new0 (MsBody, 1);
+  body->refcount = 1;
+  body->base = base ? ms_body_ref (base) : NULL;
+  body->n_members = n_members;
+  body->names = g_new (const char *, n_members);
+  body->members = g_new (MsBody *, n_members);
+  for (guint i = 0; i < n_members; i++)
+    {
+      body->names[i] = g_intern_string (names[i]);
+      body->members[i] = members[i] ? ms_body_ref (members[i]) : NULL;
+    }
+  return body;
+}
+
+MsBody *
+ms_body_ref (MsBody *body)
+{
+  body->refcount++;
+  return body;
+}
+
+void
+ms_body_unref (MsBody *body)
+{
+  if (body == NULL || --body->refcount > 0)
+    return;
+  g_free (body->text);
+  g_clear_pointer (&body->base, ms_body_unref);
+  for (guint i = 0; i < body->n_members; i++)
+    g_clear_pointer (&body->members[i], ms_body_unref);
+  g_free (body->names);
+  g_free (body->members);
+  g_free (body);
+}
+
+static void
+write_string (const char *s, GString *out)
+{
+  g_string_append_c (out, '"');
+  for (; *s; s++)
+    {
+      if (*s == '"' || *s == '\\')
+        g_string_append_c (out, '\\');
+      g_string_append_c (out, *s);
+    }
+  g_string_append_c (out, '"');
+}
+
+void
+ms_body_write (const MsBody *body, GString *out)
+{
+  if (body == NULL)
+    {
+      g_string_append (out, "null");
+      return;
+    }
+  if (body->text != NULL)
+    {
+      g_string_append_len (out, body->text, body->length);
+      return;
+    }
+  /* A composite: the base object's members (without its closing brace),
+   * then each call's body under its name. */
+  gsize mark = out->len;
+  if (body->base != NULL)
+    ms_body_write (body->base, out);
+  while (out->len > mark && g_ascii_isspace (out->str[out->len - 1]))
+    g_string_truncate (out, out->len - 1);
+  gboolean empty = TRUE;
+  if (out->len > mark && out->str[out->len - 1] == '}' && out->str[mark] == '{')
+    {
+      g_string_truncate (out, out->len - 1);
+      for (gsize i = mark + 1; i < out->len; i++)
+        if (!g_ascii_isspace (out->str[i]))
+          empty = FALSE;
+    }
+  else
+    {
+      /* A base that is not an object is kept under "body". */
+      g_autofree char *base = g_strndup (out->str + mark, out->len - mark);
+      g_string_truncate (out, mark);
+      g_string_append_c (out, '{');
+      if (*base)
+        {
+          g_string_append (out, "\"body\":");
+          g_string_append (out, base);
+          empty = FALSE;
+        }
+    }
+  for (guint i = 0; i < body->n_members; i++)
+    {
+      if (!empty)
+        g_string_append_c (out, ',');
+      empty = FALSE;
+      write_string (body->names[i], out);
+      g_string_append_c (out, ':');
+      ms_body_write (body->members[i], out);
+    }
+  g_string_append_c (out, '}');
+}
+
+gsize
+ms_body_length (const MsBody *body)
+{
+  if (body == NULL)
+    return 0;
+  if (body->text != NULL)
+    return body->length;
+  GString *out = g_string_new (NULL);
+  ms_body_write (body, out);
+  gsize length = out->len;
+  g_string_free (out, TRUE);
+  return length;
+}

@@ -1,0 +1,666 @@
+/* models/world.c - building and running a scenario.
+ *
+ * The order of building is the order of dependence: Deployments and
+ * Services, then each workload's model (parse, then bind once every name
+ * exists), then pods' apps and endpoints, then the clients (the ingress and
+ * "outside"), then traffic, faults and timeline, whose targets must all
+ * exist by then.  Every array is walked in scenario order, so nothing about
+ * the run depends on hash order.
+ *
+ * Until the data plane exists, the ingress is a plain Envoy-like edge: it
+ * finds the Service named by the Host header (in any namespace), forwards to
+ * its endpoints round-robin, answers 404 NR for an unknown host and 503 UF
+ * when the connection is refused.  Istio resources are loaded and checked
+ * but do not act yet; the build says so in a warning.
+ */
+#include "models/world.h"
+
+#include "models/apps/http.h"
+#include "models/apps/loadgen.h"
+#include "models/apps/model.h"
+#include "sim/io/read.h"
+
+#include <string.h>
+
+typedef struct {
+  const MsFaultConfig *config;
+  GPtrArray *pods;            /* MsPod * */
+  MsWorld *world;
+} FaultWindow;
+
+typedef struct {
+  const MsTimelineConfig *config;
+  MsDeployment *deployment;
+  MsWorld *world;
+} TimelineStep;
+
+struct _MsWorld {
+  const MsScenario *scenario;
+  MsSim *sim;
+  MsCluster *cluster;
+  MsTime duration;
+  MsPod *ingress;
+  MsPod *outside;
+  GPtrArray *loadgens;        /* MsLoadgen * */
+  GPtrArray *faults;          /* FaultWindow * */
+  GPtrArray *steps;           /* TimelineStep * */
+  GPtrArray *warnings;        /* char * */
+  guint idle_loadgens;
+  gboolean draining;
+  gboolean done;
+  MsTime ended_at;
+};
+
+static void
+fault_window_free (gpointer data)
+{
+  FaultWindow *f = data;
+  g_ptr_array_unref (f->pods);
+  g_free (f);
+}
+
+void
+ms_world_free (MsWorld *w)
+{
+  if (w == NULL)
+    return;
+  g_clear_pointer (&w->loadgens, g_ptr_array_unref);
+  g_clear_pointer (&w->faults, g_ptr_array_unref);
+  g_clear_pointer (&w->steps, g_ptr_array_unref);
+  g_clear_pointer (&w->warnings, g_ptr_array_unref);
+  g_clear_pointer (&w->cluster, ms_cluster_free);
+  g_clear_pointer (&w->sim, ms_sim_free);
+  g_free (w);
+}
+
+MsSim *
+ms_world_sim (const MsWorld *w)
+{
+  return w->sim;
+}
+
+MsCluster *
+ms_world_cluster (const MsWorld *w)
+{
+  return w->cluster;
+}
+
+const GPtrArray *
+ms_world_warnings (const MsWorld *w)
+{
+  return w->warnings;
+}
+
+/* Names of all Deployments, for suggestions.  (transfer container) */
+static GPtrArray *
+deployment_names (MsCluster *c)
+{
+  const GPtrArray *deployments = ms_cluster_deployments (c);
+  GPtrArray *names = g_ptr_array_new ();
+  for (guint i = 0; i < deployments->len; i++)
+    g_ptr_array_add (names, ((MsDeployment *) deployments->pdata[i])->name);
+  g_ptr_array_add (names, NULL);
+  return names;
+}
+
+static MsDeployment *
+find_deployment (MsWorld *w, const char *name, const MsNode *node, const char *what,
+                 GError **error)
+{
+  MsDeployment *d = ms_cluster_find_deployment (w->cluster, name);
+  if (d != NULL)
+    return d;
+  g_autoptr (GPtrArray) names = deployment_names (w->cluster);
+  const char *guess = ms_read_suggest (name, (const char *const *) names->pdata);
+  if (guess != NULL)
+    ms_read_fail (error, node, MS_SCENARIO_ERROR_REFERENCE,
+                  "%s \"%s\" is not a Deployment; did you mean \"%s\"?", what, name, guess);
+  else
+    ms_read_fail (error, node, MS_SCENARIO_ERROR_REFERENCE,
+                  "%s \"%s\" is not a Deployment in this scenario (%u are defined)", what, name,
+                  names->len - 1);
+  return NULL;
+}
+
+/* Report names: the plain name, or namespace/name when it repeats. */
+static void
+name_for_report (MsWorld *w)
+{
+  const GPtrArray *deployments = ms_cluster_deployments (w->cluster);
+  for (guint i = 0; i < deployments->len; i++)
+    for (guint j = 0; j < deployments->len; j++)
+      {
+        MsDeployment *a = deployments->pdata[i], *b = deployments->pdata[j];
+        if (i != j && g_str_equal (a->name, b->name))
+          {
+            g_free (a->report_name);
+            a->report_name = g_strdup_printf ("%s/%s", a->namespace_, a->name);
+          }
+      }
+  const GPtrArray *services = ms_cluster_services (w->cluster);
+  for (guint i = 0; i < services->len; i++)
+    for (guint j = 0; j < services->len; j++)
+      {
+        MsService *a = services->pdata[i], *b = services->pdata[j];
+        if (i != j && g_str_equal (a->name, b->name))
+          {
+            g_free (a->report_name);
+            a->report_name = g_strdup_printf ("%s.%s", a->name, a->namespace_);
+          }
+      }
+}
+
+static gboolean
+build_cluster (MsWorld *w, GError **error)
+{
+  const MsScenario *s = w->scenario;
+  for (guint i = 0; i < s->deployments->len; i++)
+    {
+      const MsDeploymentConfig *d = s->deployments->pdata[i];
+      ms_cluster_add_deployment (w->cluster, d->namespace_, d->name, &d->labels, d->replicas);
+    }
+  for (guint i = 0; i < s->services->len; i++)
+    {
+      const MsServiceConfig *sc = s->services->pdata[i];
+      MsService *service = ms_cluster_add_service (w->cluster, sc->namespace_, sc->name,
+                                                   &sc->selector);
+      for (guint p = 0; p < sc->ports->len; p++)
+        {
+          const MsServicePort *port = &g_array_index (sc->ports, MsServicePort, p);
+          ms_service_add_port (service, port->port, port->target_port, port->name);
+        }
+      /* A Service that selects no Deployment can never answer: in a
+       * scenario that is a mistake, not a plan. */
+      gboolean selects = FALSE;
+      for (guint d = 0; d < s->deployments->len && !selects; d++)
+        {
+          const MsDeploymentConfig *dc = s->deployments->pdata[d];
+          selects = dc->namespace_ == sc->namespace_ && ms_labels_match (&dc->labels, &sc->selector);
+        }
+      if (!selects)
+        {
+          g_autoptr (GString) labels = g_string_new (NULL);
+          for (guint l = 0; l < sc->selector.n; l++)
+            g_string_append_printf (labels, "%s%s=%s", l ? "," : "", sc->selector.keys[l],
+                                    sc->selector.values[l]);
+          return ms_read_fail (error, sc->node, MS_SCENARIO_ERROR_REFERENCE,
+                               "Service %s selects {%s} but no Deployment in namespace %s has "
+                               "pods with those labels, so it has no pods",
+                               sc->name, labels->str, sc->namespace_);
+        }
+    }
+  name_for_report (w);
+  return TRUE;
+}
+
+static void
+setup_pod (MsPod *pod, gpointer data)
+{
+  (void) data;
+  MsModel *model = pod->deployment->model;
+  pod->app = model->klass->new_app (model, pod);
+}
+
+static gboolean
+build_models (MsWorld *w, GError **error)
+{
+  const MsNode *workloads = w->scenario->workloads;
+  for (guint i = 0; workloads != NULL && i < workloads->children->len; i++)
+    {
+      const MsNode *entry = workloads->children->pdata[i];
+      MsDeployment *d = find_deployment (w, entry->key, entry, "workload", error);
+      if (d == NULL)
+        return FALSE;
+      if (d->model != NULL)
+        return ms_read_fail (error, entry, MS_SCENARIO_ERROR_VALUE,
+                             "Deployment %s has two workload entries", d->name);
+      const char *name = "http";
+      if (!ms_read_expect (entry, MS_NODE_OBJECT, error)
+          || !ms_read_string (entry, "model", FALSE, &name, error))
+        return FALSE;
+      const MsModelClass *klass = ms_model_lookup (name);
+      if (klass == NULL)
+        {
+          const MsNode *node = ms_node_get (entry, "model");
+          if (ms_model_is_planned (name))
+            return ms_read_fail (error, node, MS_SCENARIO_ERROR_UNSUPPORTED,
+                                 "model \"%s\" is not available in this version of meshsim yet; "
+                                 "use \"http\" meanwhile", name);
+          const char *guess = ms_read_suggest (name, ms_model_names ());
+          return ms_read_fail (error, node, MS_SCENARIO_ERROR_VALUE,
+                               "unknown model \"%s\"%s%s%s", name,
+                               guess ? ", did you mean \"" : "", guess ? guess : "",
+                               guess ? "\"?" : "");
+        }
+      MsModel *model = klass->parse (entry, error);
+      if (model == NULL)
+        return FALSE;
+      d->model = model;
+    }
+  const GPtrArray *deployments = ms_cluster_deployments (w->cluster);
+  for (guint i = 0; i < deployments->len; i++)
+    {
+      MsDeployment *d = deployments->pdata[i];
+      if (d->model == NULL)
+        d->model = ms_http_model_class.parse (NULL, error);
+    }
+  for (guint i = 0; i < deployments->len; i++)
+    {
+      MsDeployment *d = deployments->pdata[i];
+      MsModel *model = d->model;
+      if (model->klass->bind != NULL && !model->klass->bind (model, w->cluster, d, error))
+        return FALSE;
+    }
+  if (!ms_http_check_cycles (w->cluster, error))
+    return FALSE;
+  for (guint i = 0; i < deployments->len; i++)
+    {
+      MsDeployment *d = deployments->pdata[i];
+      for (guint p = 0; p < d->pods->len; p++)
+        setup_pod (d->pods->pdata[p], NULL);
+    }
+  ms_cluster_set_pod_setup (w->cluster, setup_pod, NULL);
+  ms_cluster_update_endpoints (w->cluster);
+  return TRUE;
+}
+
+/* The ingress edge (see the file comment). */
+
+static void
+ingress_reply (MsExchange *upstream, gpointer data)
+{
+  MsExchange *client = data;
+  if (upstream->status == 0)
+    ms_exchange_finish (client, 503, MS_FLAG_UF, MS_RESET_NONE, NULL);
+  else
+    {
+      client->upstream = upstream->upstream;
+      ms_exchange_finish (client, upstream->status, upstream->flags, MS_RESET_NONE,
+                          upstream->body);
+    }
+  ms_exchange_unref (client);
+  ms_exchange_unref (upstream);
+}
+
+static void
+ingress_no_route (MsSim *sim, gpointer data)
+{
+  (void) sim;
+  MsExchange *client = data;
+  ms_exchange_finish (client, client->app_status, client->flags, MS_RESET_NONE, NULL);
+  ms_exchange_unref (client);
+}
+
+static MsService *
+ingress_find_service (MsCluster *c, const char *host)
+{
+  MsService *service = ms_cluster_resolve (c, host, NULL);
+  if (service != NULL)
+    return service;
+  const GPtrArray *services = ms_cluster_services (c);
+  for (guint i = 0; i < services->len; i++)
+    if (g_str_equal (((MsService *) services->pdata[i])->name, host))
+      return services->pdata[i];
+  return NULL;
+}
+
+static void
+ingress_outbound (MsPod *pod, MsExchange *ex, gpointer data)
+{
+  (void) data;
+  MsCluster *c = pod->cluster;
+  MsService *service = ingress_find_service (c, ex->request->host);
+  if (service == NULL || service->endpoints->len == 0)
+    {
+      /* Envoy answers locally: 404 NR with no route, 503 UH with no
+       * endpoint. */
+      ex->app_status = service == NULL ? 404 : 503;
+      ex->flags = service == NULL ? MS_FLAG_NR : MS_FLAG_UH;
+      ms_sim_schedule (ms_cluster_sim (c), 0, ingress_no_route, ms_exchange_ref (ex));
+      return;
+    }
+  MsPod *target = service->endpoints->pdata[service->next_endpoint];
+  if (++service->next_endpoint >= service->endpoints->len)
+    service->next_endpoint = 0;
+  MsExchange *upstream = ms_exchange_new (ms_cluster_pool (c), ex->request, pod,
+                                          ms_sim_now (ms_cluster_sim (c)), ingress_reply,
+                                          ms_exchange_ref (ex));
+  ms_cluster_connect (pod, target, service, upstream);
+}
+
+/* Traffic. */
+
+static void
+loadgen_idle (MsLoadgen *lg, gpointer data)
+{
+  (void) lg;
+  MsWorld *w = data;
+  w->idle_loadgens++;
+  if (w->idle_loadgens == w->loadgens->len && (w->duration < 0 || w->draining))
+    {
+      w->done = TRUE;
+      ms_sim_stop (w->sim);
+    }
+}
+
+static gboolean
+build_traffic (MsWorld *w, GError **error)
+{
+  const MsScenario *s = w->scenario;
+  for (guint i = 0; i < s->traffic->len; i++)
+    {
+      const MsTrafficConfig *t = s->traffic->pdata[i];
+      MsPod *source;
+      const MsNode *url = ms_node_get (ms_node_get (t->node, "request"), "url");
+      int port = 0;
+      if (g_str_equal (t->from, "ingress"))
+        source = w->ingress;
+      else
+        {
+          const char *ns = NULL;
+          if (g_str_equal (t->from, "outside"))
+            source = w->outside;
+          else
+            {
+              const MsNode *from = ms_node_get (t->node, "from");
+              MsDeployment *d = find_deployment (w, t->from, from, "traffic source", error);
+              if (d == NULL)
+                return FALSE;
+              if (d->pods->len == 0)
+                return ms_read_fail (error, from, MS_SCENARIO_ERROR_VALUE,
+                                     "Deployment %s has 0 replicas, so no pod can send this "
+                                     "traffic", d->name);
+              source = d->pods->pdata[0];
+              ns = d->namespace_;
+            }
+          if (ms_cluster_check_url (w->cluster, &t->url, ns, url, &port, error) == NULL)
+            return FALSE;
+        }
+      g_ptr_array_add (w->loadgens,
+                       ms_loadgen_new (w->cluster, t, source, w->duration, loadgen_idle, w));
+    }
+  return TRUE;
+}
+
+/* Faults. */
+
+static void
+fault_begin (MsSim *sim, gpointer data)
+{
+  (void) sim;
+  FaultWindow *f = data;
+  for (guint i = 0; i < f->pods->len; i++)
+    ms_pod_add_fault (f->pods->pdata[i], &f->config->fault);
+}
+
+static void
+fault_end (MsSim *sim, gpointer data)
+{
+  (void) sim;
+  FaultWindow *f = data;
+  for (guint i = 0; i < f->pods->len; i++)
+    ms_pod_remove_fault (f->pods->pdata[i], &f->config->fault);
+}
+
+static void
+add_deployment_pods (GPtrArray *pods, MsDeployment *d)
+{
+  for (guint p = 0; p < d->pods->len; p++)
+    g_ptr_array_add (pods, d->pods->pdata[p]);
+}
+
+static gboolean
+build_faults (MsWorld *w, GError **error)
+{
+  const MsScenario *s = w->scenario;
+  for (guint i = 0; i < s->faults->len; i++)
+    {
+      const MsFaultConfig *config = s->faults->pdata[i];
+      FaultWindow *f = g_new0 (FaultWindow, 1);
+      f->config = config;
+      f->world = w;
+      f->pods = g_ptr_array_new ();
+      g_ptr_array_add (w->faults, f);
+
+      /* A pod name, then a Deployment, then a Service: the most specific
+       * reading wins. */
+      MsPod *pod = ms_cluster_find_pod (w->cluster, config->target);
+      MsDeployment *d = ms_cluster_find_deployment (w->cluster, config->target);
+      MsService *service = ms_cluster_find_service (w->cluster, config->target);
+      if (pod != NULL && pod->deployment != NULL)
+        g_ptr_array_add (f->pods, pod);
+      else if (d != NULL)
+        add_deployment_pods (f->pods, d);
+      else if (service != NULL)
+        {
+          const GPtrArray *deployments = ms_cluster_deployments (w->cluster);
+          for (guint k = 0; k < deployments->len; k++)
+            {
+              MsDeployment *dep = deployments->pdata[k];
+              if (dep->namespace_ == service->namespace_
+                  && ms_labels_match (&dep->labels, &service->selector))
+                add_deployment_pods (f->pods, dep);
+            }
+        }
+      else
+        {
+          g_autoptr (GPtrArray) names = deployment_names (w->cluster);
+          const char *guess = ms_read_suggest (config->target, (const char *const *) names->pdata);
+          return ms_read_fail (error, ms_node_get (config->node, "target"),
+                               MS_SCENARIO_ERROR_REFERENCE,
+                               "fault target \"%s\" is not a pod, Deployment or Service%s%s%s",
+                               config->target, guess ? "; did you mean \"" : "",
+                               guess ? guess : "", guess ? "\"?" : "");
+        }
+      ms_sim_schedule_at (w->sim, config->at, fault_begin, f);
+      if (config->length > 0)
+        ms_sim_schedule_at (w->sim, config->at + config->length, fault_end, f);
+    }
+  return TRUE;
+}
+
+/* Timeline. */
+
+static void
+timeline_scale (MsSim *sim, gpointer data)
+{
+  (void) sim;
+  TimelineStep *step = data;
+  ms_deployment_scale (step->world->cluster, step->deployment, step->config->replicas);
+}
+
+static gboolean
+build_timeline (MsWorld *w, GError **error)
+{
+  const MsScenario *s = w->scenario;
+  gboolean warned = FALSE;
+  for (guint i = 0; i < s->timeline->len; i++)
+    {
+      const MsTimelineConfig *config = s->timeline->pdata[i];
+      if (config->kind != MS_TIMELINE_SCALE)
+        {
+          if (!warned)
+            g_ptr_array_add (w->warnings,
+                             g_strdup_printf ("%s:%d:%d: timeline apply/delete of Istio "
+                                              "resources is checked but has no effect yet: "
+                                              "the Istio data plane is not simulated in this "
+                                              "version", config->node->file,
+                                              config->node->line, config->node->column));
+          warned = TRUE;
+          continue;
+        }
+      TimelineStep *step = g_new0 (TimelineStep, 1);
+      step->config = config;
+      step->world = w;
+      g_ptr_array_add (w->steps, step);
+      step->deployment = find_deployment (w, config->deployment,
+                                          ms_node_get (ms_node_get (config->node, "scale"),
+                                                       "deployment"),
+                                          "scale target", error);
+      if (step->deployment == NULL)
+        return FALSE;
+      ms_sim_schedule_at (w->sim, config->at, timeline_scale, step);
+    }
+  return TRUE;
+}
+
+MsWorld *
+ms_world_new (const MsScenario *scenario, guint64 seed, MsTime duration, GError **error)
+{
+  g_autoptr (MsWorld) w = g_new0 (MsWorld, 1);
+  w->scenario = scenario;
+  w->sim = ms_sim_new (seed);
+  w->cluster = ms_cluster_new (w->sim);
+  w->duration = duration >= 0 ? duration : scenario->duration;
+  w->loadgens = g_ptr_array_new_with_free_func ((GDestroyNotify) ms_loadgen_free);
+  w->faults = g_ptr_array_new_with_free_func (fault_window_free);
+  w->steps = g_ptr_array_new_with_free_func (g_free);
+  w->warnings = g_ptr_array_new_with_free_func (g_free);
+  for (guint i = 0; i < scenario->warnings->len; i++)
+    g_ptr_array_add (w->warnings, g_strdup (scenario->warnings->pdata[i]));
+  if (scenario->istio_resources->len > 0)
+    {
+      const MsIstioConfig *first = scenario->istio_resources->pdata[0];
+      g_ptr_array_add (w->warnings,
+                       g_strdup_printf ("%s:%d:%d: %u Istio resource(s) (first: %s %s) are "
+                                        "checked but not yet simulated: this version routes "
+                                        "by Service round-robin, without sidecars",
+                                        first->node->file, first->node->line,
+                                        first->node->column, scenario->istio_resources->len,
+                                        first->kind, first->name));
+    }
+  ms_cluster_set_network_latency (w->cluster, &scenario->network_latency);
+
+  if (!build_cluster (w, error) || !build_models (w, error))
+    return NULL;
+  w->ingress = ms_cluster_add_client (w->cluster, "istio-system", "istio-ingressgateway");
+  w->ingress->outbound = ingress_outbound;
+  w->outside = ms_cluster_add_client (w->cluster, NULL, "outside");
+  if (!build_traffic (w, error) || !build_faults (w, error) || !build_timeline (w, error))
+    return NULL;
+  return g_steal_pointer (&w);
+}
+
+void
+ms_world_run (MsWorld *w, MsWorldProgress progress, gpointer data)
+{
+  for (guint i = 0; i < w->loadgens->len; i++)
+    ms_loadgen_start (w->loadgens->pdata[i]);
+  if (w->loadgens->len == 0 && w->duration < 0)
+    return;
+
+  MsTime end = w->duration >= 0 ? w->duration : MS_WORLD_MAX_TIME;
+  /* Slices keep the progress line alive on long runs; their size does not
+   * change what runs when. */
+  MsTime slice = MAX (end / 200, MS_MSEC (100));
+  while (!w->done && ms_sim_now (w->sim) < end)
+    {
+      MsTime next = MIN (ms_sim_now (w->sim) + slice, end);
+      ms_sim_run_until (w->sim, next);
+      if (progress != NULL)
+        progress (ms_sim_now (w->sim), w->duration, data);
+      if (ms_sim_next_time (w->sim) == MS_TIME_NEVER)
+        break;
+    }
+  w->ended_at = ms_sim_now (w->sim);
+  if (w->done || w->duration < 0)
+    return;
+
+  /* The duration is over: no new requests, and what is in flight gets
+   * MS_WORLD_DRAIN to finish. */
+  w->draining = TRUE;
+  for (guint i = 0; i < w->loadgens->len; i++)
+    ms_loadgen_stop (w->loadgens->pdata[i]);
+  if (!w->done && w->idle_loadgens < w->loadgens->len)
+    ms_sim_run_until (w->sim, end + MS_WORLD_DRAIN);
+  w->ended_at = ms_sim_now (w->sim);
+}
+
+static void
+report_services (const MsWorld *w, MsReportNode *root)
+{
+  MsReportNode *services = ms_report_object (root, "services");
+  const GPtrArray *list = ms_cluster_services (w->cluster);
+  const GPtrArray *deployments = ms_cluster_deployments (w->cluster);
+  for (guint i = 0; i < list->len; i++)
+    {
+      MsService *s = list->pdata[i];
+      MsReportNode *node = ms_report_object (services, s->report_name);
+      ms_report_set_int (node, "requests", (gint64) s->requests);
+      MsReportNode *status = ms_report_object (node, "status");
+      for (int code = 0; code < MS_STATUS_MAX; code++)
+        if (s->status[code] > 0)
+          {
+            char key[8];
+            g_snprintf (key, sizeof key, "%d", code);
+            ms_report_set_int (status, key, (gint64) s->status[code]);
+          }
+      MsReportNode *versions = ms_report_object (node, "versions");
+      MsReportNode *pods = ms_report_object (node, "pods");
+      for (guint d = 0; d < deployments->len; d++)
+        {
+          MsDeployment *dep = deployments->pdata[d];
+          if (dep->namespace_ != s->namespace_ || !ms_labels_match (&dep->labels, &s->selector))
+            continue;
+          for (guint p = 0; p < dep->pods->len; p++)
+            {
+              MsPod *pod = dep->pods->pdata[p];
+              ms_report_add_int (ms_report_object (versions, pod->version), "requests",
+                                 (gint64) pod->requests);
+              MsReportNode *pn = ms_report_object (pods, pod->name);
+              ms_report_set_int (pn, "requests", (gint64) pod->requests);
+              ms_report_set_int (pn, "ejections", (gint64) pod->ejections);
+            }
+        }
+    }
+}
+
+MsReport *
+ms_world_report (const MsWorld *w, gint64 wall_ms)
+{
+  MsReport *report = ms_report_new ();
+  MsReportNode *root = ms_report_root (report);
+  ms_report_set_string (root, "scenario", w->scenario->name);
+  ms_report_set_int (root, "seed", (gint64) ms_sim_seed (w->sim));
+  ms_report_set_int (root, "duration_ms", w->ended_at / 1000);
+  ms_report_set_string (root, "istio", w->scenario->istio);
+
+  MsReportNode *traffic = ms_report_object (root, "traffic");
+  for (guint i = 0; i < w->loadgens->len; i++)
+    ms_loadgen_report (w->loadgens->pdata[i], traffic);
+
+  report_services (w, root);
+
+  MsReportNode *workloads = ms_report_object (root, "workloads");
+  const GPtrArray *deployments = ms_cluster_deployments (w->cluster);
+  for (guint i = 0; i < deployments->len; i++)
+    {
+      MsDeployment *d = deployments->pdata[i];
+      MsModel *model = d->model;
+      MsReportNode *node = ms_report_object (workloads, d->report_name);
+      ms_report_set_int (node, "replicas", d->replicas);
+      if (model->klass->report != NULL)
+        model->klass->report (model, report, node);
+    }
+
+  /* Filled by the saga orchestrator once it exists; present now so that
+   * expectations and scripts can rely on the keys. */
+  MsReportNode *sagas = ms_report_object (root, "sagas");
+  ms_report_set_int (sagas, "started", 0);
+  ms_report_set_int (sagas, "completed", 0);
+  ms_report_set_int (sagas, "compensated", 0);
+  ms_report_set_int (sagas, "failed", 0);
+
+  MsReportNode *sim = ms_report_object (root, "sim");
+  ms_report_set_int (sim, "events", (gint64) ms_sim_events (w->sim));
+  ms_report_set_int (sim, "wall_ms", wall_ms < 0 ? 0 : wall_ms);
+
+  if (w->warnings->len > 0)
+    {
+      MsReportNode *warnings = ms_report_array (root, "warnings");
+      for (guint i = 0; i < w->warnings->len; i++)
+        ms_report_set_string (ms_report_append_object (warnings), "message",
+                              w->warnings->pdata[i]);
+    }
+  return report;
+}

@@ -1,0 +1,50 @@
+/* models/world.h - a scenario brought to life: the cluster, its workloads,
+ * traffic, faults and timeline on one simulation.
+ *
+ * Building checks every cross-reference (a workload naming a Deployment, a
+ * call naming a Service, a fault naming a pod) and fails with a positioned
+ * MS_SCENARIO_ERROR; a world that was built runs to the end without further
+ * input errors.  Running stops at the scenario's duration (then lets the
+ * requests in flight finish, up to MS_WORLD_DRAIN of virtual time), or, with
+ * no duration, when every traffic source is done.
+ */
+#pragma once
+
+#include "models/kube/cluster.h"
+#include "sim/io/report.h"
+#include "sim/io/scenario.h"
+
+G_BEGIN_DECLS
+
+#define MS_WORLD_DRAIN MS_SEC (300)
+/* A run without duration stops here at the latest. */
+#define MS_WORLD_MAX_TIME MS_SEC (24 * 3600)
+
+typedef struct _MsWorld MsWorld;
+
+/* Builds (transfer full) the world.  scenario must outlive it.  duration,
+ * if >= 0, replaces the scenario's. */
+MsWorld *ms_world_new (const MsScenario *scenario, guint64 seed, MsTime duration,
+                       GError **error);
+void ms_world_free (MsWorld *world);
+
+MsSim *ms_world_sim (const MsWorld *world);
+MsCluster *ms_world_cluster (const MsWorld *world);
+
+/* Warnings found while building (char *, (transfer none)). */
+const GPtrArray *ms_world_warnings (const MsWorld *world);
+
+/* Called between slices of the run with the virtual time reached and the
+ * end (MS_TIME_NEVER when unknown). */
+typedef void (*MsWorldProgress) (MsTime now, MsTime end, gpointer data);
+
+/* Runs the whole scenario. */
+void ms_world_run (MsWorld *world, MsWorldProgress progress, gpointer data);
+
+/* Builds (transfer full) the report.  wall_ms < 0 leaves the wall-clock
+ * figure at 0 (reproducible output). */
+MsReport *ms_world_report (const MsWorld *world, gint64 wall_ms);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (MsWorld, ms_world_free)
+
+G_END_DECLS

@@ -1,0 +1,291 @@
+/* sim/app/main.c - the meshsim command line.
+ *
+ * `meshsim run FILE` loads a scenario, runs it and prints the report;
+ * `meshsim check FILE` only loads and builds it, the way `istioctl analyze`
+ * checks without applying.  Exit codes are part of the interface, because
+ * CI scripts branch on them: 0 all good, 1 an expectation failed, 2 the
+ * input (scenario, manifests, command line) is wrong.  The only wall-clock
+ * reads in meshsim are here: the progress line and sim.wall_ms.
+ */
+#include "models/world.h"
+#include "sim/io/expect.h"
+#include "sim/io/read.h"
+#include "sim/io/report-text.h"
+#include "sim/io/scenario.h"
+
+#include <locale.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#define EXIT_EXPECTATIONS 1
+#define EXIT_BAD_INPUT 2
+
+static const char usage_text[] =
+  "meshsim " MESHSIM_VERSION " - an Istio service mesh and its microservices, simulated\n"
+  "\n"
+  "Usage:\n"
+  "  meshsim run FILE [OPTIONS]     run a scenario and print its report\n"
+  "  meshsim check FILE             load and check a scenario without running it\n"
+  "  meshsim help [COMMAND]         show help (for run or check)\n"
+  "  meshsim --version              print the version\n"
+  "\n"
+  "A scenario (JSON or YAML) holds Kubernetes and Istio resources, how each\n"
+  "Deployment behaves, the traffic to send, faults to inject and expectations\n"
+  "to check; see docs/scenario.md.  Time is virtual: a minute of traffic runs in\n"
+  "well under a second, and the same file and seed give the same report.\n"
+  "\n"
+  "Examples:\n"
+  "  meshsim run scenarios/basic/three-tier.json\n"
+  "  meshsim run scenarios/basic/three-tier.json --format json --seed 7\n"
+  "  meshsim check scenarios/lab/handson1.json\n"
+  "\n"
+  "Exit codes: 0 ok, 1 an expectation failed, 2 bad input.\n";
+
+static const char run_help[] =
+  "Usage: meshsim run FILE [OPTIONS]\n"
+  "\n"
+  "Runs the scenario in FILE on a virtual clock and prints a report: per traffic\n"
+  "source the requests, statuses, Envoy response flags and latency percentiles;\n"
+  "per Service the requests by version and status; per workload the calls it\n"
+  "made.  Expectations in the scenario are checked at the end.\n"
+  "\n"
+  "Options:\n"
+  "  --seed N            seed for every random draw (default: the scenario's, or 1)\n"
+  "  --duration D        virtual time to run, e.g. 30s or 2m (default: the scenario's)\n"
+  "  --format text|json  report format (default: text)\n"
+  "  --output FILE       write the report to FILE instead of standard output\n"
+  "  --reproducible      report sim.wall_ms as 0, so two runs give identical bytes\n"
+  "  --quiet             no progress line on standard error\n"
+  "\n"
+  "Exit codes: 0 every expectation held, 1 one or more failed (each is printed on\n"
+  "standard error with the value seen), 2 the scenario or the options are wrong.\n"
+  "\n"
+  "On a terminal, runs that take longer than a second show a progress line on\n"
+  "standard error; piped output never has one.\n";
+
+static const char check_help[] =
+  "Usage: meshsim check FILE\n"
+  "\n"
+  "Loads the scenario in FILE with its manifests, checks every field and every\n"
+  "reference (workloads, Services, URLs, fault targets) and builds the world\n"
+  "without running it.  Prints warnings (resources meshsim ignores) and exits\n"
+  "0 when the scenario would run, 2 with the first error otherwise.\n";
+
+static int
+fail_input (const char *message)
+{
+  fprintf (stderr, "meshsim: error: %s\n", message);
+  return EXIT_BAD_INPUT;
+}
+
+typedef struct {
+  gint64 wall_start;
+  gint64 last_print;
+  gboolean enabled;
+  gboolean printed;
+  MsSim *sim;
+} Progress;
+
+static void
+show_progress (MsTime now, MsTime end, gpointer data)
+{
+  Progress *p = data;
+  if (!p->enabled)
+    return;
+  gint64 wall = g_get_monotonic_time ();
+  if (wall - p->wall_start < G_USEC_PER_SEC || wall - p->last_print < G_USEC_PER_SEC / 10)
+    return;
+  p->last_print = wall;
+  p->printed = TRUE;
+  double rate = (double) ms_sim_events (p->sim) / ((double) (wall - p->wall_start) / 1e6);
+  if (end >= 0)
+    fprintf (stderr, "\r\033[K  %.1fs of %.1fs simulated (%.0f%%), %.1fM events/s",
+             (double) now / 1e6, (double) end / 1e6, 100.0 * (double) now / (double) end,
+             rate / 1e6);
+  else
+    fprintf (stderr, "\r\033[K  %.1fs simulated, %.1fM events/s", (double) now / 1e6, rate / 1e6);
+  fflush (stderr);
+}
+
+static gboolean
+write_output (const char *path, const GString *text, GError **error)
+{
+  if (path == NULL || g_str_equal (path, "-"))
+    {
+      fwrite (text->str, 1, text->len, stdout);
+      return fflush (stdout) == 0;
+    }
+  return g_file_set_contents (path, text->str, (gssize) text->len, error);
+}
+
+static void
+print_warnings (const GPtrArray *warnings)
+{
+  for (guint i = 0; i < warnings->len; i++)
+    fprintf (stderr, "meshsim: warning: %s\n", (const char *) warnings->pdata[i]);
+}
+
+static int
+command_run (int argc, char **argv)
+{
+  gint64 seed = -1;
+  g_autofree char *duration_text = NULL, *format = NULL, *output = NULL;
+  gboolean reproducible = FALSE, quiet = FALSE, help = FALSE;
+  GOptionEntry entries[] = {
+    { "seed", 0, 0, G_OPTION_ARG_INT64, &seed, "Seed", "N" },
+    { "duration", 0, 0, G_OPTION_ARG_STRING, &duration_text, "Virtual time", "D" },
+    { "format", 0, 0, G_OPTION_ARG_STRING, &format, "text or json", "F" },
+    { "output", 'o', 0, G_OPTION_ARG_FILENAME, &output, "Report file", "FILE" },
+    { "reproducible", 0, 0, G_OPTION_ARG_NONE, &reproducible, "No wall-clock figures", NULL },
+    { "quiet", 'q', 0, G_OPTION_ARG_NONE, &quiet, "No progress line", NULL },
+    { "help", 'h', 0, G_OPTION_ARG_NONE, &help, "Help", NULL },
+    { NULL },
+  };
+  g_autoptr (GOptionContext) context = g_option_context_new (NULL);
+  g_option_context_set_help_enabled (context, FALSE);
+  g_option_context_add_main_entries (context, entries, NULL);
+  g_autoptr (GError) error = NULL;
+  if (!g_option_context_parse (context, &argc, &argv, &error))
+    {
+      g_autofree char *message = g_strdup_printf ("%s (see 'meshsim help run')", error->message);
+      return fail_input (message);
+    }
+  if (help)
+    {
+      fputs (run_help, stdout);
+      return 0;
+    }
+  if (argc != 2)
+    return fail_input (argc < 2 ? "run needs a scenario file: meshsim run FILE"
+                                : "run takes one scenario file (see 'meshsim help run')");
+  if (format != NULL && !g_str_equal (format, "text") && !g_str_equal (format, "json"))
+    {
+      g_autofree char *message =
+        g_strdup_printf ("--format must be text or json, not \"%s\"", format);
+      return fail_input (message);
+    }
+  MsTime duration = -1;
+  if (duration_text != NULL && !ms_duration_parse (duration_text, &duration, &error))
+    {
+      g_autofree char *message = g_strdup_printf ("--duration: %s", error->message);
+      return fail_input (message);
+    }
+  if (duration_text != NULL && duration == 0)
+    return fail_input ("--duration must be above 0s");
+  if (seed < -1)
+    return fail_input ("--seed must be 0 or more");
+
+  g_autoptr (MsScenario) scenario = ms_scenario_load (argv[1], &error);
+  if (scenario == NULL)
+    return fail_input (error->message);
+  guint64 run_seed = seed >= 0 ? (guint64) seed : scenario->seed;
+  g_autoptr (MsWorld) world = ms_world_new (scenario, run_seed, duration, &error);
+  if (world == NULL)
+    return fail_input (error->message);
+  print_warnings (ms_world_warnings (world));
+
+  Progress progress = { .wall_start = g_get_monotonic_time (),
+                        .enabled = !quiet && isatty (STDERR_FILENO),
+                        .sim = ms_world_sim (world) };
+  ms_world_run (world, show_progress, &progress);
+  gint64 wall_ms = (g_get_monotonic_time () - progress.wall_start) / 1000;
+  if (progress.printed)
+    fprintf (stderr, "\r\033[K");
+
+  g_autoptr (MsReport) report = ms_world_report (world, reproducible ? -1 : wall_ms);
+  int failed = ms_expect_check (scenario, report, &error);
+  if (failed < 0)
+    return fail_input (error->message);
+
+  g_autoptr (GString) text = g_string_new (NULL);
+  if (format != NULL && g_str_equal (format, "json"))
+    ms_report_write_json (report, text);
+  else
+    ms_report_write_text (report, text);
+  if (!write_output (output, text, &error))
+    {
+      g_autofree char *message =
+        g_strdup_printf ("cannot write the report: %s", error ? error->message : "write failed");
+      return fail_input (message);
+    }
+  if (failed > 0)
+    {
+      g_autoptr (GString) lines = g_string_new (NULL);
+      ms_expect_write_text (report, FALSE, lines);
+      fprintf (stderr, "%s%d expectation%s failed\n", lines->str, failed, failed == 1 ? "" : "s");
+      return EXIT_EXPECTATIONS;
+    }
+  return 0;
+}
+
+static int
+command_check (int argc, char **argv)
+{
+  if (argc == 2 && (g_str_equal (argv[1], "--help") || g_str_equal (argv[1], "-h")))
+    {
+      fputs (check_help, stdout);
+      return 0;
+    }
+  if (argc != 2)
+    return fail_input ("check takes one scenario file: meshsim check FILE");
+  g_autoptr (GError) error = NULL;
+  g_autoptr (MsScenario) scenario = ms_scenario_load (argv[1], &error);
+  if (scenario == NULL)
+    return fail_input (error->message);
+  g_autoptr (MsWorld) world = ms_world_new (scenario, scenario->seed, -1, &error);
+  if (world == NULL)
+    return fail_input (error->message);
+  print_warnings (ms_world_warnings (world));
+  printf ("%s: ok (%u Deployments, %u Services, %u traffic sources, %u expectations)\n",
+          argv[1], scenario->deployments->len, scenario->services->len, scenario->traffic->len,
+          scenario->expect->len);
+  return 0;
+}
+
+int
+main (int argc, char **argv)
+{
+  setlocale (LC_ALL, "");
+  if (argc < 2)
+    {
+      fputs (usage_text, stderr);
+      return EXIT_BAD_INPUT;
+    }
+  const char *command = argv[1];
+  if (g_str_equal (command, "--help") || g_str_equal (command, "-h")
+      || (g_str_equal (command, "help") && argc == 2))
+    {
+      fputs (usage_text, stdout);
+      return 0;
+    }
+  if (g_str_equal (command, "--version") || g_str_equal (command, "version"))
+    {
+      printf ("meshsim %s\n", MESHSIM_VERSION);
+      return 0;
+    }
+  if (g_str_equal (command, "help"))
+    {
+      if (g_str_equal (argv[2], "run"))
+        fputs (run_help, stdout);
+      else if (g_str_equal (argv[2], "check"))
+        fputs (check_help, stdout);
+      else
+        {
+          g_autofree char *message =
+            g_strdup_printf ("no help for \"%s\"; commands are run and check", argv[2]);
+          return fail_input (message);
+        }
+      return 0;
+    }
+  if (g_str_equal (command, "run"))
+    return command_run (argc - 1, argv + 1);
+  if (g_str_equal (command, "check"))
+    return command_check (argc - 1, argv + 1);
+  static const char *const commands[] = { "run", "check", "help", NULL };
+  const char *guess = ms_read_suggest (command, commands);
+  g_autofree char *message =
+    guess ? g_strdup_printf ("unknown command \"%s\", did you mean \"%s\"?", command, guess)
+          : g_strdup_printf ("unknown command \"%s\"; try 'meshsim --help'", command);
+  return fail_input (message);
+}
