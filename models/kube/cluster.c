@@ -437,6 +437,14 @@ ms_cluster_outbound_direct (MsPod *pod, MsExchange *ex, gpointer unused)
   ms_cluster_connect (pod, target, service, ex);
 }
 
+/* At least a microsecond per hop: a client that retries at once on an
+ * instant error would otherwise loop forever at one instant. */
+static inline MsTime
+hop_latency (MsCluster *c, MsRandom *random)
+{
+  return MAX (ms_dist_sample (&c->network_latency, random), 1);
+}
+
 /* The client's side of a hop finishes when the response has travelled
  * back.  The outcome was copied into it by hop_reply. */
 static void
@@ -461,7 +469,7 @@ hop_reply (MsExchange *server, gpointer data)
   client->upstream = server->upstream;
   if (server->body != NULL)
     client->body = ms_body_ref (server->body);
-  MsTime latency = ms_dist_sample (&c->network_latency, &server->upstream->random);
+  MsTime latency = hop_latency (c, &server->upstream->random);
   ms_sim_schedule (c->sim, latency, hop_deliver, client);
   ms_exchange_unref (server);
 }
@@ -492,7 +500,7 @@ ms_cluster_connect (MsPod *from, MsPod *target, MsService *service, MsExchange *
   server->upstream = target;
   server->service = service;
   ex->service = service;
-  MsTime latency = ms_dist_sample (&c->network_latency, &from->random);
+  MsTime latency = hop_latency (c, &from->random);
   ms_sim_schedule (c->sim, latency, hop_arrive, server);
 }
 

@@ -9,10 +9,13 @@
  */
 #include "sim/core/histogram.h"
 
+#include <string.h>
+
 #define SUB (1u << MS_HISTOGRAM_SUB_BITS)
 
 struct _MsHistogram {
   guint64 *counts;
+  double *sums;         /* per bucket: the values' sum, for the mean within */
   guint n_counts;
   guint64 total;
   gint64 min;
@@ -34,6 +37,7 @@ ms_histogram_free (MsHistogram *histogram)
   if (histogram == NULL)
     return;
   g_free (histogram->counts);
+  g_free (histogram->sums);
   g_free (histogram);
 }
 
@@ -47,19 +51,14 @@ bucket_of (guint64 v)
 }
 
 /* Lowest value in a bucket and the bucket's width. */
-static inline void
-bucket_range (guint index, guint64 *low, guint64 *width)
+static void
+grow (MsHistogram *h, guint n)
 {
-  if (index < SUB)
-    {
-      *low = index;
-      *width = 1;
-      return;
-    }
-  guint e = index / SUB - 1;
-  guint64 mantissa = index % SUB + SUB;
-  *low = mantissa << e;
-  *width = (guint64) 1 << e;
+  h->counts = g_renew (guint64, h->counts, n);
+  h->sums = g_renew (double, h->sums, n);
+  memset (h->counts + h->n_counts, 0, (n - h->n_counts) * sizeof (guint64));
+  memset (h->sums + h->n_counts, 0, (n - h->n_counts) * sizeof (double));
+  h->n_counts = n;
 }
 
 void
@@ -69,13 +68,9 @@ ms_histogram_record (MsHistogram *h, gint64 value)
     value = 0;
   guint index = bucket_of ((guint64) value);
   if (G_UNLIKELY (index >= h->n_counts))
-    {
-      guint n = MAX (index + 1, h->n_counts * 2);
-      h->counts = g_renew (guint64, h->counts, n);
-      memset (h->counts + h->n_counts, 0, (n - h->n_counts) * sizeof (guint64));
-      h->n_counts = n;
-    }
+    grow (h, MAX (index + 1, h->n_counts * 2));
   h->counts[index]++;
+  h->sums[index] += (double) value;
   h->total++;
   h->sum += (double) value;
   if (value < h->min)
@@ -90,14 +85,12 @@ ms_histogram_merge (MsHistogram *h, const MsHistogram *other)
   if (other->total == 0)
     return;
   if (other->n_counts > h->n_counts)
-    {
-      h->counts = g_renew (guint64, h->counts, other->n_counts);
-      memset (h->counts + h->n_counts, 0,
-              (other->n_counts - h->n_counts) * sizeof (guint64));
-      h->n_counts = other->n_counts;
-    }
+    grow (h, other->n_counts);
   for (guint i = 0; i < other->n_counts; i++)
-    h->counts[i] += other->counts[i];
+    {
+      h->counts[i] += other->counts[i];
+      h->sums[i] += other->sums[i];
+    }
   h->total += other->total;
   h->sum += other->sum;
   h->min = MIN (h->min, other->min);
@@ -150,12 +143,11 @@ ms_histogram_quantile (const MsHistogram *h, double q)
       seen += h->counts[i];
       if (seen >= rank)
         {
-          guint64 low, width;
-          bucket_range (i, &low, &width);
-          gint64 mid = (gint64) (low + width / 2);
-          /* The midpoint can lie outside what was seen; clamp to the exact
-           * extremes so p99 never exceeds max. */
-          return CLAMP (mid, h->min, h->max);
+          /* The mean of the values in the bucket: inside the bucket, so
+           * within its width of the true quantile, and exact when the
+           * bucket holds one distinct value (fixed latencies). */
+          gint64 mean = (gint64) (h->sums[i] / (double) h->counts[i] + 0.5);
+          return CLAMP (mean, h->min, h->max);
         }
     }
   return h->max;

@@ -3,10 +3,11 @@
  * Values are non-negative integers (microseconds in practice).  Values below
  * 2^MS_HISTOGRAM_SUB_BITS are counted exactly; above, each power of two is
  * split into 2^MS_HISTOGRAM_SUB_BITS equal buckets, as HdrHistogram does.
- * A quantile is reported as the midpoint of its bucket, so its relative
- * error is at most 1 / 2^(MS_HISTOGRAM_SUB_BITS + 1) = 0.20 % (exact below
- * 1024 µs).  Mean, min and max are kept exactly.  Recording is O(1) with no
- * allocation after the first value.
+ * A quantile is reported as the mean of the values in its bucket, so its
+ * relative error is below 1 / 2^MS_HISTOGRAM_SUB_BITS = 0.39 %, it is exact
+ * below 256 µs and whenever its bucket holds one distinct value.  Mean, min
+ * and max are kept exactly.  Recording is O(1) with no allocation once the
+ * largest value has been seen.
  */
 #pragma once
 

@@ -639,6 +639,8 @@ load_mapping (Loader *loader, yaml_event_t *start, int depth, GError **error)
       if (!merge)
         {
           node_attach (node, value, g_steal_pointer (&key));
+          value->key_line = MARK_LINE (key_mark);
+          value->key_column = MARK_COLUMN (key_mark);
           g_hash_table_insert (seen, value->key, GINT_TO_POINTER (MARK_LINE (key_mark)));
           continue;
         }

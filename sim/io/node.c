@@ -679,6 +679,8 @@ parse_object (JsonReader *r, int depth, GError **error)
       if (member == NULL)
         return NULL;
       node_attach (node, member, g_steal_pointer (&key));
+      member->key_line = key_line;
+      member->key_column = key_column;
       g_hash_table_insert (seen, member->key, GINT_TO_POINTER (key_line));
 
       skip_whitespace (r);

@@ -49,6 +49,8 @@ struct _MsNode {
   int column;         /* 1-based */
   MsNode *parent;     /* NULL for a document root */
   char *key;          /* member name when the parent is an object */
+  int key_line;       /* where that name is written (0 for array items) */
+  int key_column;
   int index;          /* position when the parent is an array, else -1 */
 
   /* Scalars: the text as written (unescaped for quoted strings).  For

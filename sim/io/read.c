@@ -13,14 +13,11 @@
 
 G_DEFINE_QUARK (ms-scenario-error-quark, ms_scenario_error)
 
-gboolean
-ms_read_fail (GError **error, const MsNode *node, MsScenarioError code,
-              const char *format, ...)
+static gboolean
+fail_at (GError **error, const MsNode *node, gboolean at_key, MsScenarioError code,
+         const char *format, va_list args)
 {
-  va_list args;
-  va_start (args, format);
   g_autofree char *message = g_strdup_vprintf (format, args);
-  va_end (args);
 
   if (node == NULL)
     {
@@ -28,35 +25,59 @@ ms_read_fail (GError **error, const MsNode *node, MsScenarioError code,
       return FALSE;
     }
   g_autofree char *path = ms_node_path (node);
+  gboolean key = at_key && node->key_line > 0;
   g_set_error (error, MS_SCENARIO_ERROR, code, "%s:%d:%d: %s%s%s",
-               node->file ? node->file : "<input>", node->line, node->column,
-               path, *path ? ": " : "", message);
+               node->file ? node->file : "<input>", key ? node->key_line : node->line,
+               key ? node->key_column : node->column, path, *path ? ": " : "", message);
   return FALSE;
 }
 
-/* Levenshtein distance, small strings only (field names). */
+gboolean
+ms_read_fail (GError **error, const MsNode *node, MsScenarioError code,
+              const char *format, ...)
+{
+  va_list args;
+  va_start (args, format);
+  fail_at (error, node, FALSE, code, format, args);
+  va_end (args);
+  return FALSE;
+}
+
+gboolean
+ms_read_fail_key (GError **error, const MsNode *node, MsScenarioError code,
+                  const char *format, ...)
+{
+  va_list args;
+  va_start (args, format);
+  fail_at (error, node, TRUE, code, format, args);
+  va_end (args);
+  return FALSE;
+}
+
+/* Edit distance counting a swap of two neighbours as one edit (optimal
+ * string alignment), case-insensitive; small strings only (field names).
+ * "rnu" is one edit from "run", as a person would count it. */
 static guint
 edit_distance (const char *a, const char *b)
 {
   gsize la = strlen (a), lb = strlen (b);
   if (la > 64 || lb > 64)
     return G_MAXUINT;
-  guint row[65];
+  guint d[65][65];
+  for (gsize i = 0; i <= la; i++)
+    d[i][0] = (guint) i;
   for (gsize j = 0; j <= lb; j++)
-    row[j] = (guint) j;
+    d[0][j] = (guint) j;
   for (gsize i = 1; i <= la; i++)
-    {
-      guint diagonal = row[0];
-      row[0] = (guint) i;
-      for (gsize j = 1; j <= lb; j++)
-        {
-          guint above = row[j];
-          guint cost = g_ascii_tolower (a[i - 1]) == g_ascii_tolower (b[j - 1]) ? 0 : 1;
-          row[j] = MIN (MIN (row[j] + 1, row[j - 1] + 1), diagonal + cost);
-          diagonal = above;
-        }
-    }
-  return row[lb];
+    for (gsize j = 1; j <= lb; j++)
+      {
+        char x = g_ascii_tolower (a[i - 1]), y = g_ascii_tolower (b[j - 1]);
+        guint cost = x == y ? 0 : 1;
+        d[i][j] = MIN (MIN (d[i - 1][j] + 1, d[i][j - 1] + 1), d[i - 1][j - 1] + cost);
+        if (i > 1 && j > 1 && x == g_ascii_tolower (b[j - 2]) && g_ascii_tolower (a[i - 2]) == y)
+          d[i][j] = MIN (d[i][j], d[i - 2][j - 2] + 1);
+      }
+  return d[la][lb];
 }
 
 const char *
@@ -106,11 +127,11 @@ ms_read_object (const MsNode *node, const char *const *allowed, GError **error)
         continue;
       const char *guess = ms_read_suggest (child->key, allowed);
       if (guess != NULL)
-        return ms_read_fail (error, child, MS_SCENARIO_ERROR_UNKNOWN_FIELD,
-                             "unknown field '%s', did you mean '%s'?", child->key, guess);
+        return ms_read_fail_key (error, child, MS_SCENARIO_ERROR_UNKNOWN_FIELD,
+                                 "unknown field '%s', did you mean '%s'?", child->key, guess);
       g_autofree char *list = g_strjoinv ("', '", (char **) allowed);
-      return ms_read_fail (error, child, MS_SCENARIO_ERROR_UNKNOWN_FIELD,
-                           "unknown field '%s'; expected one of '%s'", child->key, list);
+      return ms_read_fail_key (error, child, MS_SCENARIO_ERROR_UNKNOWN_FIELD,
+                               "unknown field '%s'; expected one of '%s'", child->key, list);
     }
   return TRUE;
 }

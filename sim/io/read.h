@@ -42,6 +42,11 @@ typedef enum {
 gboolean ms_read_fail (GError **error, const MsNode *node, MsScenarioError code,
                        const char *format, ...) G_GNUC_PRINTF (4, 5);
 
+/* The same, pointing at where node's member name is written rather than at
+ * its value (for unknown fields). */
+gboolean ms_read_fail_key (GError **error, const MsNode *node, MsScenarioError code,
+                           const char *format, ...) G_GNUC_PRINTF (4, 5);
+
 /* Appends to an error a hint from the did-you-mean search.  Returns the
  * closest candidate to word (edit distance at most a third of its length,
  * at least 1, at most 3), or NULL.  (transfer none) */

@@ -1,0 +1,88 @@
+#!/usr/bin/env bash
+# tests/test-cli.sh - the command line's contract: exit codes, help, errors,
+# and byte-identical reports.  TAP output, one line per check.
+set -u
+meshsim="$1"
+root="${MESHSIM_SOURCE_ROOT:?}"
+scenario="$root/scenarios/basic/three-tier.json"
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+n=0
+failed=0
+
+check () {   # check NAME EXPECTED-EXIT COMMAND... ; output in $tmp/out, $tmp/err
+  local name="$1" want="$2"
+  shift 2
+  n=$((n + 1))
+  "$@" >"$tmp/out" 2>"$tmp/err"
+  local got=$?
+  if [ "$got" -eq "$want" ]; then
+    echo "ok $n - $name"
+  else
+    echo "not ok $n - $name (exit $got, expected $want)"
+    sed 's/^/# /' "$tmp/err" | head -5
+    failed=$((failed + 1))
+  fi
+}
+
+contains () {   # contains NAME FILE TEXT
+  n=$((n + 1))
+  if grep -qF -- "$3" "$2"; then
+    echo "ok $n - $1"
+  else
+    echo "not ok $n - $1 (no \"$3\" in $(basename "$2"))"
+    sed 's/^/# /' "$2" | head -5
+    failed=$((failed + 1))
+  fi
+}
+
+check "--help exits 0" 0 "$meshsim" --help
+contains "--help lists run" "$tmp/out" "meshsim run FILE"
+check "help run exits 0" 0 "$meshsim" help run
+contains "help run explains exit codes" "$tmp/out" "Exit codes"
+check "run --help exits 0" 0 "$meshsim" run --help
+check "--version" 0 "$meshsim" --version
+contains "--version prints the version" "$tmp/out" "meshsim 0."
+check "no arguments is bad input" 2 "$meshsim"
+check "unknown command" 2 "$meshsim" rnu x
+contains "unknown command suggests run" "$tmp/err" "did you mean \"run\""
+check "missing file" 2 "$meshsim" run "$tmp/nope.json"
+contains "missing file names it" "$tmp/err" "nope.json"
+check "bad --format" 2 "$meshsim" run "$scenario" --format xml
+check "bad --duration" 2 "$meshsim" run "$scenario" --duration 10
+contains "bad --duration says to add a unit" "$tmp/err" "has no unit"
+
+check "run passes" 0 "$meshsim" run "$scenario"
+contains "text report has the traffic table" "$tmp/out" "Traffic"
+contains "text report lists expectations" "$tmp/out" "Expectations: 5 passed, 0 failed"
+check "piped run prints no progress" 0 "$meshsim" run "$scenario" --format json
+n=$((n + 1))
+if [ ! -s "$tmp/err" ]; then echo "ok $n - nothing on stderr when piped"; else echo "not ok $n - stderr not empty"; failed=$((failed + 1)); fi
+
+"$meshsim" run "$scenario" --format json --reproducible >"$tmp/a.json" 2>/dev/null
+"$meshsim" run "$scenario" --format json --reproducible >"$tmp/b.json" 2>/dev/null
+"$meshsim" run "$scenario" --format json --reproducible --seed 2 >"$tmp/c.json" 2>/dev/null
+n=$((n + 1))
+if cmp -s "$tmp/a.json" "$tmp/b.json"; then echo "ok $n - same seed, identical JSON bytes"; else echo "not ok $n - same seed differs"; failed=$((failed + 1)); fi
+n=$((n + 1))
+if ! cmp -s "$tmp/a.json" "$tmp/c.json"; then echo "ok $n - another seed, another report"; else echo "not ok $n - --seed had no effect"; failed=$((failed + 1)); fi
+contains "json has sim.events" "$tmp/a.json" "\"events\":"
+
+check "--output writes a file" 0 "$meshsim" run "$scenario" --format json --output "$tmp/out.json"
+contains "--output file is the report" "$tmp/out.json" "\"scenario\": \"three-tier\""
+
+# A failing expectation: exit 1 and the value seen on stderr.
+sed 's/"atMost": 100}/"atMost": 1}/' "$scenario" >"$tmp/failing.json"
+check "failed expectation exits 1" 1 "$meshsim" run "$tmp/failing.json"
+contains "failure names the value and bound" "$tmp/err" "FAIL users p99 under 100ms: traffic.users.latency_ms.p99 ="
+contains "failure count" "$tmp/err" "1 expectation failed"
+
+# Bad input: file, line, column and a suggestion.
+sed 's/"concurrency": 32/"concurrncy": 32/' "$scenario" >"$tmp/typo.json"
+check "typo is bad input" 2 "$meshsim" run "$tmp/typo.json"
+contains "typo error has position and suggestion" "$tmp/err" "typo.json:29:7: workloads.frontend.concurrncy: unknown field 'concurrncy', did you mean 'concurrency'?"
+check "check accepts a good scenario" 0 "$meshsim" check "$scenario"
+check "check rejects a bad one" 2 "$meshsim" check "$tmp/typo.json"
+
+echo "1..$n"
+[ "$failed" -eq 0 ]
