@@ -131,8 +131,10 @@ labels_copy (MsLabels *to, const MsLabels *from)
     }
 }
 
+/* stream names the pod's random stream; it includes the namespace for
+ * Deployment pods, so equal names in two namespaces draw differently. */
 static MsPod *
-pod_new (MsCluster *c, const char *namespace_, const char *name)
+pod_new (MsCluster *c, const char *namespace_, const char *name, const char *stream)
 {
   MsPod *pod = g_new0 (MsPod, 1);
   pod->cluster = c;
@@ -142,7 +144,7 @@ pod_new (MsCluster *c, const char *namespace_, const char *name)
   pod->outbound = ms_cluster_outbound_direct;
   pod->inbound = ms_pod_inbound_direct;
   pod->faults = g_ptr_array_new ();
-  ms_sim_random_stream (c->sim, &pod->random, name);
+  ms_sim_random_stream (c->sim, &pod->random, stream);
   if (!g_hash_table_contains (c->pod_by_name, pod->name))
     g_hash_table_insert (c->pod_by_name, pod->name, pod);
   return pod;
@@ -152,11 +154,8 @@ static MsPod *
 deployment_pod_new (MsCluster *c, MsDeployment *d, int index)
 {
   g_autofree char *name = g_strdup_printf ("%s-%d", d->name, index);
-  /* Streams are named by namespace too, so equal names in two namespaces
-   * still draw different numbers. */
-  MsPod *pod = pod_new (c, d->namespace_, name);
   g_autofree char *stream = g_strdup_printf ("%s/%s", d->namespace_, name);
-  ms_sim_random_stream (c->sim, &pod->random, stream);
+  MsPod *pod = pod_new (c, d->namespace_, name, stream);
   pod->deployment = d;
   pod->labels = &d->labels;
   pod->index = index;
@@ -220,7 +219,7 @@ ms_service_has_port (const MsService *s, int port)
 MsPod *
 ms_cluster_add_client (MsCluster *c, const char *namespace_, const char *name)
 {
-  MsPod *pod = pod_new (c, namespace_, name);
+  MsPod *pod = pod_new (c, namespace_, name, name);
   g_ptr_array_add (c->clients, pod);
   return pod;
 }
