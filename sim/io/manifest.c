@@ -75,12 +75,10 @@ read_labels (const MsNode *object, const char *key, MsLabels *out, GError **erro
   for (guint i = 0; i < map->children->len; i++)
     {
       const MsNode *child = map->children->pdata[i];
-      if (child->kind != MS_NODE_STRING)
+      if (!ms_read_expect (child, MS_NODE_STRING, error))
         {
           out->n = i;
-          return ms_read_fail (error, child, MS_SCENARIO_ERROR_TYPE,
-                               "expected a string (quote it: \"%s\"), found %s",
-                               child->text ? child->text : "", ms_node_kind_name (child->kind));
+          return FALSE;
         }
       out->keys[i] = g_strdup (child->key);
       out->values[i] = g_strdup (child->text);
@@ -189,7 +187,13 @@ read_deployment (MsScenario *scenario, const MsNode *object, const MsNode *metad
   d->node = object;
   g_ptr_array_add (scenario->deployments, d);
 
+  /* Past 1000 is meshsim's limit, not a wrong value: Kubernetes takes it. */
   gint64 replicas = 1;
+  const MsNode *replicas_node = ms_node_get (spec, "replicas");
+  if (replicas_node != NULL && replicas_node->kind == MS_NODE_NUMBER
+      && replicas_node->number > 1000)
+    return ms_read_fail (error, replicas_node, MS_SCENARIO_ERROR_TOO_LARGE,
+                         "%s is beyond meshsim's limit of 1000 replicas", replicas_node->text);
   if (!ms_read_int (spec, "replicas", FALSE, 0, 1000, &replicas, error))
     return FALSE;
   d->replicas = (int) replicas;
@@ -332,6 +336,24 @@ read_namespace (MsScenario *scenario, const MsNode *object, const MsNode *metada
   return read_labels (metadata, "labels", &n->labels, error);
 }
 
+/* The did-you-mean guess for an unknown kind, or NULL.  A kind that extends
+ * a known one by a word (ServiceMonitor, GatewayClass, DeploymentConfig) is
+ * a different, real kind to ignore, not a typo to refuse. */
+static const char *
+guess_kind (const char *kind)
+{
+  const char *const *const lists[] = { kube_kinds, istio_kinds };
+  for (guint i = 0; i < G_N_ELEMENTS (lists); i++)
+    {
+      const char *guess = ms_read_suggest (kind, lists[i]);
+      if (guess != NULL && g_str_has_prefix (kind, guess) && strlen (kind) > strlen (guess) + 2)
+        guess = NULL;
+      if (guess != NULL && !g_str_equal (guess, kind))
+        return guess;
+    }
+  return NULL;
+}
+
 /* Refuses a second object of the same kind, namespace and name, as
  * `kubectl create` would (apply would merge; a scenario that relies on that
  * is almost always a copy-paste slip). */
@@ -380,14 +402,15 @@ ms_scenario_add_resource (MsScenario *scenario, const MsNode *object, GError **e
       return TRUE;
     }
 
-  gboolean is_istio = g_strv_contains (istio_kinds, kind);
-  gboolean is_kube = g_strv_contains (kube_kinds, kind);
+  /* Kubernetes' Gateway API reuses the kind Gateway; meshsim does not
+   * simulate that API, so its objects are ignored like any other kind. */
+  gboolean gateway_api = g_str_has_prefix (api_version, "gateway.networking.k8s.io/");
+  gboolean is_istio = !gateway_api && g_strv_contains (istio_kinds, kind);
+  gboolean is_kube = !gateway_api && g_strv_contains (kube_kinds, kind);
   if (!is_istio && !is_kube)
     {
-      const char *guess = ms_read_suggest (kind, kube_kinds);
-      if (guess == NULL)
-        guess = ms_read_suggest (kind, istio_kinds);
-      if (guess != NULL && !g_str_equal (guess, kind))
+      const char *guess = gateway_api ? NULL : guess_kind (kind);
+      if (guess != NULL)
         return ms_read_fail (error, ms_node_get (object, "kind"), MS_SCENARIO_ERROR_VALUE,
                              "unknown kind \"%s\", did you mean \"%s\"?", kind, guess);
       g_ptr_array_add (scenario->warnings,

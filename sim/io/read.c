@@ -108,6 +108,12 @@ ms_read_expect (const MsNode *node, MsNodeKind kind, GError **error)
 {
   if (node->kind == kind)
     return TRUE;
+  /* YAML reads `istio: 1.24` and `inject: false` as a number and a bool;
+   * the fix is quotes, so say so. */
+  if (kind == MS_NODE_STRING && (node->kind == MS_NODE_NUMBER || node->kind == MS_NODE_BOOL))
+    return ms_read_fail (error, node, MS_SCENARIO_ERROR_TYPE,
+                         "expected a string, found %s %s; quote it: \"%s\"",
+                         ms_node_kind_name (node->kind), node->text, node->text);
   if (node->kind == MS_NODE_STRING || node->kind == MS_NODE_NUMBER)
     return ms_read_fail (error, node, MS_SCENARIO_ERROR_TYPE, "expected %s, found %s \"%s\"",
                          ms_node_kind_name (kind), ms_node_kind_name (node->kind), node->text);
@@ -191,23 +197,30 @@ ms_read_int (const MsNode *object, const char *key, gboolean required,
     return FALSE;
   if (node == NULL)
     return TRUE;
-  if (node->kind != MS_NODE_NUMBER || !node->is_integer)
-    {
-      if (node->kind == MS_NODE_NUMBER)
-        return ms_read_fail (error, node, MS_SCENARIO_ERROR_TYPE,
-                             "expected a whole number, found %s", node->text);
-      return ms_read_expect (node, MS_NODE_NUMBER, error);
-    }
-  if (node->integer < min || node->integer > max)
+  if (node->kind != MS_NODE_NUMBER)
+    return ms_read_expect (node, MS_NODE_NUMBER, error);
+  if (!node->is_integer && node->number != floor (node->number))
+    return ms_read_fail (error, node, MS_SCENARIO_ERROR_TYPE,
+                         "expected a whole number, found %s", node->text);
+  /* Not is_integer but whole: written with an exponent (1e3), or past
+   * gint64 (99999999999999999999).  The range says more than the form. */
+  gboolean outside = node->is_integer
+                         ? node->integer < min || node->integer > max
+                         : node->number < (double) min || node->number > (double) max;
+  if (outside)
     {
       if (max == G_MAXINT64)
         return ms_read_fail (error, node, MS_SCENARIO_ERROR_VALUE,
                              "expected a whole number of at least %" G_GINT64_FORMAT
-                             ", found %" G_GINT64_FORMAT, min, node->integer);
+                             ", found %s", min, node->text);
       return ms_read_fail (error, node, MS_SCENARIO_ERROR_VALUE,
                            "expected a whole number from %" G_GINT64_FORMAT " to %" G_GINT64_FORMAT
-                           ", found %" G_GINT64_FORMAT, min, max, node->integer);
+                           ", found %s", min, max, node->text);
     }
+  if (!node->is_integer)
+    return ms_read_fail (error, node, MS_SCENARIO_ERROR_TYPE,
+                         "expected a whole number written out in digits (%.0f), found %s",
+                         node->number, node->text);
   *out = node->integer;
   return TRUE;
 }
@@ -292,7 +305,7 @@ ms_duration_parse (const char *text, MsTime *out, GError **error)
     goto bad;
   if (total > 1e15)
     {
-      g_set_error (error, MS_SCENARIO_ERROR, MS_SCENARIO_ERROR_VALUE,
+      g_set_error (error, MS_SCENARIO_ERROR, MS_SCENARIO_ERROR_TOO_LARGE,
                    "the duration \"%s\" is too long (more than 30 years)", text);
       return FALSE;
     }

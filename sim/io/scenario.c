@@ -21,6 +21,31 @@ const char *const ms_istio_releases[] = {
 #define MAX_RATE 1e6
 #define MAX_REQUESTS G_GINT64_CONSTANT (100000000)
 #define MAX_CONNECTIONS 100000
+#define MAX_REPLICAS 1000
+
+/* A size past the limits above is MS_SCENARIO_ERROR_TOO_LARGE rather than a
+ * plain bad value: the number means something, meshsim just will not
+ * simulate it.  Runs before the typed read, which would only say "out of
+ * range". */
+static gboolean
+check_limit (const MsNode *object, const char *key, double limit, const char *unit,
+             GError **error)
+{
+  const MsNode *node = ms_node_get (object, key);
+  if (node == NULL || node->kind != MS_NODE_NUMBER || !(node->number > limit))
+    return TRUE;
+  return ms_read_fail (error, node, MS_SCENARIO_ERROR_TOO_LARGE,
+                       "%s is beyond meshsim's limit of %.0f %s", node->text, limit, unit);
+}
+
+/* A member that is there and not null (transfer none), or NULL: null
+ * counts as absent, as it does for every reader in read.h. */
+static const MsNode *
+present (const MsNode *object, const char *key)
+{
+  const MsNode *node = ms_node_get (object, key);
+  return node != NULL && node->kind != MS_NODE_NULL ? node : NULL;
+}
 
 static void
 traffic_free (gpointer data)
@@ -188,12 +213,19 @@ read_traffic (MsScenario *scenario, const MsNode *node, GError **error)
       || !ms_read_choice (request, "method", FALSE, methods, &method, error)
       || !ms_read_url (request, "url", TRUE, &t->url, error)
       || !read_headers (request, &t->headers, error)
+      || !check_limit (node, "rate", MAX_RATE, "requests per second", error)
       || !ms_read_number (node, "rate", FALSE, 0.0, MAX_RATE, &t->rate, error)
       || !ms_read_duration (node, "start", FALSE, &t->start, error)
       || !ms_read_duration (node, "duration", FALSE, &t->duration, error)
+      || !check_limit (node, "connections", MAX_CONNECTIONS, "connections", error)
       || !ms_read_int (node, "connections", FALSE, 1, MAX_CONNECTIONS, &t->connections, error)
+      || !check_limit (node, "requests", (double) MAX_REQUESTS, "requests", error)
       || !ms_read_int (node, "requests", FALSE, 1, MAX_REQUESTS, &t->requests, error))
     return FALSE;
+  if (t->duration == 0)
+    return ms_read_fail (error, ms_node_get (node, "duration"), MS_SCENARIO_ERROR_VALUE,
+                         "a source lasting 0s sends nothing; omit 'duration' to send for "
+                         "the scenario's");
   t->name = g_strdup (name);
   t->method = g_intern_string (methods[method]);
   const MsNode *body = ms_node_get (request, "body");
@@ -213,7 +245,7 @@ read_traffic (MsScenario *scenario, const MsNode *node, GError **error)
                              "source needs its own name in the report", name, other->node->line);
     }
 
-  gboolean has_rate = ms_node_get (node, "rate") != NULL;
+  gboolean has_rate = present (node, "rate") != NULL;
   if (has_rate && t->connections > 0)
     return ms_read_fail (error, node, MS_SCENARIO_ERROR_VALUE,
                          "give either 'rate' (open loop: arrivals per second) or 'connections' "
@@ -310,8 +342,8 @@ read_timeline (MsScenario *scenario, const MsNode *node, GError **error)
   t->node = node;
   if (!ms_read_duration (node, "at", TRUE, &t->at, error))
     return FALSE;
-  const MsNode *apply = ms_node_get (node, "apply"), *del = ms_node_get (node, "delete"),
-               *scale = ms_node_get (node, "scale");
+  const MsNode *apply = present (node, "apply"), *del = present (node, "delete"),
+               *scale = present (node, "scale");
   if ((apply != NULL) + (del != NULL) + (scale != NULL) != 1)
     return ms_read_fail (error, node, MS_SCENARIO_ERROR_VALUE,
                          "a timeline entry needs exactly one of 'apply', 'delete' or 'scale'");
@@ -321,7 +353,8 @@ read_timeline (MsScenario *scenario, const MsNode *node, GError **error)
       t->kind = MS_TIMELINE_SCALE;
       if (!ms_read_object (scale, scale_fields, error)
           || !ms_read_string (scale, "deployment", TRUE, &t->deployment, error)
-          || !ms_read_int (scale, "replicas", TRUE, 0, 1000, &replicas, error))
+          || !check_limit (scale, "replicas", MAX_REPLICAS, "replicas", error)
+          || !ms_read_int (scale, "replicas", TRUE, 0, MAX_REPLICAS, &replicas, error))
         return FALSE;
       t->replicas = (int) replicas;
       return TRUE;
@@ -347,7 +380,12 @@ read_timeline (MsScenario *scenario, const MsNode *node, GError **error)
                          "replicas, or define it in resources from the start", kind);
   /* Checked like any resource, but kept apart: it only exists from `at`. */
   g_autoptr (MsScenario) scratch = scenario_new ();
-  return ms_scenario_add_resource (scratch, apply, error);
+  if (!ms_scenario_add_resource (scratch, apply, error))
+    return FALSE;
+  /* An ignored kind is never silent, at `at` or from the start. */
+  for (guint i = 0; i < scratch->warnings->len; i++)
+    g_ptr_array_add (scenario->warnings, g_strdup (scratch->warnings->pdata[i]));
+  return TRUE;
 }
 
 static gboolean
@@ -388,7 +426,7 @@ read_expect (MsScenario *scenario, const MsNode *node, GError **error)
   const char *const ops[] = { "equals", "atLeast", "atMost", "between" };
   int n_ops = 0;
   for (int i = 0; i < 4; i++)
-    if (ms_node_get (node, ops[i]) != NULL)
+    if (present (node, ops[i]) != NULL)
       {
         e->op = (MsExpectOp) i;
         n_ops++;
@@ -456,6 +494,13 @@ read_manifests (MsScenario *scenario, const MsNode *root, const char *base_dir, 
       g_autoptr (GPtrArray) docs = ms_node_load_file (path, &local);
       if (docs == NULL)
         {
+          /* The usual case, a wrong path, said once rather than in the
+           * three forms the I/O message would give it. */
+          if (local->domain == MS_NODE_ERROR && local->code == MS_NODE_ERROR_IO
+              && !g_file_test (path, G_FILE_TEST_EXISTS))
+            return ms_read_fail (error, item, MS_SCENARIO_ERROR_REFERENCE,
+                                 "cannot read manifest \"%s\": there is no file %s (paths are "
+                                 "relative to the scenario file)", item->text, path);
           if (local->domain == MS_NODE_ERROR && local->code == MS_NODE_ERROR_IO)
             return ms_read_fail (error, item, MS_SCENARIO_ERROR_REFERENCE,
                                  "cannot read manifest \"%s\" (paths are relative to the "
@@ -550,11 +595,18 @@ load_documents (GPtrArray *docs, const char *file, const char *base_dir, GError 
 {
   g_autoptr (MsScenario) s = scenario_new ();
   s->file = g_strdup (file);
-  if (docs->len != 1)
+  if (docs->len > 1)
+    {
+      /* Pointing at the second document shows where the first one ends. */
+      ms_read_fail (error, docs->pdata[1], MS_SCENARIO_ERROR_VALUE,
+                    "a scenario is one document, found %u (manifests with several "
+                    "documents go under 'manifests')", docs->len);
+      return NULL;
+    }
+  if (docs->len == 0)
     {
       g_set_error (error, MS_SCENARIO_ERROR, MS_SCENARIO_ERROR_VALUE,
-                   "%s: a scenario is one document, found %u (manifests with several "
-                   "documents go under 'manifests')", file, docs->len);
+                   "%s: a scenario is one document, found none (the file is empty)", file);
       return NULL;
     }
   g_ptr_array_set_free_func (docs, NULL);
