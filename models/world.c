@@ -7,17 +7,19 @@
  * exist by then.  Every array is walked in scenario order, so nothing about
  * the run depends on hash order.
  *
- * Until the data plane exists, the ingress is a plain Envoy-like edge: it
- * finds the Service named by the Host header (in any namespace), forwards to
- * its endpoints round-robin, answers 404 NR for an unknown host and 503 UF
- * when the connection is refused.  Istio resources are loaded and checked
- * but do not act yet; the build says so in a warning.
+ * Pods get their sidecars from models/mesh once every model is bound.  The
+ * ingress is the Istio ingress gateway when a Gateway selects it; without
+ * one it is a plain Envoy-like edge that finds the Service named by the
+ * Host header (in any namespace), forwards to its endpoints round-robin,
+ * answers 404 NR for an unknown host and 503 UF when the connection is
+ * refused.
  */
 #include "models/world.h"
 
 #include "models/apps/http.h"
 #include "models/apps/loadgen.h"
 #include "models/apps/model.h"
+#include "models/mesh/mesh.h"
 #include "sim/io/read.h"
 
 #include <string.h>
@@ -38,6 +40,7 @@ struct _MsWorld {
   const MsScenario *scenario;
   MsSim *sim;
   MsCluster *cluster;
+  MsMesh *mesh;
   MsTime duration;
   MsPod *ingress;
   MsPod *outside;
@@ -68,6 +71,7 @@ ms_world_free (MsWorld *w)
   g_clear_pointer (&w->faults, g_ptr_array_unref);
   g_clear_pointer (&w->steps, g_ptr_array_unref);
   g_clear_pointer (&w->warnings, g_ptr_array_unref);
+  g_clear_pointer (&w->mesh, ms_mesh_free);
   g_clear_pointer (&w->cluster, ms_cluster_free);
   g_clear_pointer (&w->sim, ms_sim_free);
   g_free (w);
@@ -157,7 +161,19 @@ build_cluster (MsWorld *w, GError **error)
   for (guint i = 0; i < s->deployments->len; i++)
     {
       const MsDeploymentConfig *d = s->deployments->pdata[i];
-      ms_cluster_add_deployment (w->cluster, d->namespace_, d->name, &d->labels, d->replicas);
+      MsDeployment *dep = ms_cluster_add_deployment (w->cluster, d->namespace_, d->name,
+                                                     &d->labels, d->replicas);
+      /* SCENARIO.md: every pod has a sidecar unless its namespace has
+       * istio-injection: disabled or its template opts out. */
+      dep->sidecar = d->sidecar;
+      for (guint n = 0; n < s->namespaces->len; n++)
+        {
+          const MsNamespaceConfig *ns = s->namespaces->pdata[n];
+          const char *injection = ms_labels_get (&ns->labels, "istio-injection");
+          if (g_str_equal (ns->name, d->namespace_) && injection != NULL
+              && g_str_equal (injection, "disabled"))
+            dep->sidecar = FALSE;
+        }
     }
   for (guint i = 0; i < s->services->len; i++)
     {
@@ -196,9 +212,11 @@ build_cluster (MsWorld *w, GError **error)
 static void
 setup_pod (MsPod *pod, gpointer data)
 {
-  (void) data;
+  MsWorld *w = data;
   MsModel *model = pod->deployment->model;
   pod->app = model->klass->new_app (model, pod);
+  if (pod->deployment->sidecar)
+    ms_mesh_add_sidecar (w->mesh, pod);
 }
 
 static gboolean
@@ -253,13 +271,19 @@ build_models (MsWorld *w, GError **error)
     }
   if (!ms_http_check_cycles (w->cluster, error))
     return FALSE;
+  w->mesh = ms_mesh_new (w->scenario, w->cluster, error);
+  if (w->mesh == NULL)
+    return FALSE;
+  const GPtrArray *mesh_warnings = ms_mesh_istio (w->mesh)->warnings;
+  for (guint i = 0; i < mesh_warnings->len; i++)
+    g_ptr_array_add (w->warnings, g_strdup (mesh_warnings->pdata[i]));
   for (guint i = 0; i < deployments->len; i++)
     {
       MsDeployment *d = deployments->pdata[i];
       for (guint p = 0; p < d->pods->len; p++)
-        setup_pod (d->pods->pdata[p], NULL);
+        setup_pod (d->pods->pdata[p], w);
     }
-  ms_cluster_set_pod_setup (w->cluster, setup_pod, NULL);
+  ms_cluster_set_pod_setup (w->cluster, setup_pod, w);
   ms_cluster_update_endpoints (w->cluster);
   return TRUE;
 }
@@ -518,23 +542,15 @@ ms_world_new (const MsScenario *scenario, guint64 seed, MsTime duration, GError 
   w->warnings = g_ptr_array_new_with_free_func (g_free);
   for (guint i = 0; i < scenario->warnings->len; i++)
     g_ptr_array_add (w->warnings, g_strdup (scenario->warnings->pdata[i]));
-  if (scenario->istio_resources->len > 0)
-    {
-      const MsIstioConfig *first = scenario->istio_resources->pdata[0];
-      g_ptr_array_add (w->warnings,
-                       g_strdup_printf ("%s:%d:%d: %u Istio resource(s) (first: %s %s) are "
-                                        "checked but not yet simulated: this version routes "
-                                        "by Service round-robin, without sidecars",
-                                        first->node->file, first->node->line,
-                                        first->node->column, scenario->istio_resources->len,
-                                        first->kind, first->name));
-    }
   ms_cluster_set_network_latency (w->cluster, &scenario->network_latency);
 
   if (!build_cluster (w, error) || !build_models (w, error))
     return NULL;
   w->ingress = ms_cluster_add_client (w->cluster, "istio-system", "istio-ingressgateway");
-  w->ingress->outbound = ingress_outbound;
+  if (ms_mesh_has_ingress_gateway (w->mesh))
+    ms_mesh_add_gateway (w->mesh, w->ingress);
+  else
+    w->ingress->outbound = ingress_outbound;
   w->outside = ms_cluster_add_client (w->cluster, NULL, "outside");
   if (!build_traffic (w, error) || !build_faults (w, error) || !build_timeline (w, error))
     return NULL;
@@ -630,6 +646,7 @@ ms_world_report (const MsWorld *w, gint64 wall_ms)
     ms_loadgen_report (w->loadgens->pdata[i], traffic);
 
   report_services (w, root);
+  ms_mesh_report (w->mesh, root);
 
   MsReportNode *workloads = ms_report_object (root, "workloads");
   const GPtrArray *deployments = ms_cluster_deployments (w->cluster);

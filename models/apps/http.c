@@ -76,6 +76,7 @@ typedef struct {
   gint64 busy;
   MsExchange **ring;        /* waiting requests, capacity model->queue */
   gint64 head, length;
+  GList *jobs;              /* requests waiting for their calls */
 } HttpApp;
 
 /* One request being served with calls. */
@@ -88,10 +89,12 @@ typedef struct {
   gboolean failed;
   int fail_status;
   MsBody **results;         /* per call: body or fallback */
+  struct _CallState **states; /* per call: the state while in progress */
+  GList link;               /* in app->jobs */
 } Job;
 
 /* One call of a job, across its attempts. */
-typedef struct {
+typedef struct _CallState {
   Job *job;
   guint index;
   int attempt;
@@ -425,6 +428,20 @@ respond (HttpApp *app, MsExchange *ex, int status, MsBody *body)
 static void job_next (Job *job);
 
 static void
+job_free (Job *job)
+{
+  for (guint i = 0; i < job->route->calls->len; i++)
+    {
+      g_clear_pointer (&job->results[i], ms_body_unref);
+      g_free (job->states[i]);   /* only still set when a run ended mid-call */
+    }
+  job->app->jobs = g_list_remove_link (job->app->jobs, &job->link);
+  g_free (job->results);
+  g_free (job->states);
+  g_free (job);
+}
+
+static void
 job_finish (Job *job)
 {
   Route *route = job->route;
@@ -443,10 +460,7 @@ job_finish (Job *job)
                                                        job->results);
       respond (job->app, job->ex, route->status, body);
     }
-  for (guint i = 0; i < route->calls->len; i++)
-    g_clear_pointer (&job->results[i], ms_body_unref);
-  g_free (job->results);
-  g_free (job);
+  job_free (job);
 }
 
 static void call_attempt (CallState *state);
@@ -472,6 +486,7 @@ call_complete (CallState *state, gboolean ok, MsBody *body)
           job->fail_status = call->fail_status;
         }
     }
+  job->states[state->index] = NULL;
   g_free (state);
   job->pending--;
   if (job->route->parallel)
@@ -559,6 +574,7 @@ call_start (Job *job, guint index)
   CallState *state = g_new0 (CallState, 1);
   state->job = job;
   state->index = index;
+  job->states[index] = state;
   call_attempt (state);
 }
 
@@ -598,7 +614,10 @@ service_done (MsSim *sim, gpointer data)
   job->ex = ex;
   job->route = route;
   job->results = g_new0 (MsBody *, route->calls->len);
+  job->states = g_new0 (CallState *, route->calls->len);
   job->pending = route->calls->len;
+  job->link.data = job;
+  app->jobs = g_list_concat (&job->link, app->jobs);
   if (route->parallel)
     for (guint i = 0; i < route->calls->len; i++)
       call_start (job, i);
@@ -662,6 +681,9 @@ static void
 http_app_free (MsApp *base)
 {
   HttpApp *app = (HttpApp *) base;
+  /* Requests still waiting for calls when the run ended. */
+  while (app->jobs != NULL)
+    job_free (app->jobs->data);
   g_free (app->ring);
   g_free (app);
 }

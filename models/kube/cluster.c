@@ -29,6 +29,7 @@ struct _MsCluster {
   GHashTable *pod_by_name;    /* pod name -> MsPod * (first wins) */
   MsPodSetup setup;
   gpointer setup_data;
+  guint generation;
 };
 
 static void
@@ -224,9 +225,16 @@ ms_cluster_add_client (MsCluster *c, const char *namespace_, const char *name)
   return pod;
 }
 
+guint
+ms_cluster_generation (const MsCluster *c)
+{
+  return c->generation;
+}
+
 void
 ms_cluster_update_endpoints (MsCluster *c)
 {
+  c->generation++;
   for (guint i = 0; i < c->services->len; i++)
     {
       MsService *s = c->services->pdata[i];

@@ -66,6 +66,7 @@ struct _MsDeployment {
   MsLabels labels;
   int replicas;
   GPtrArray *pods;            /* MsPod *, owned; index i is <name>-i */
+  gboolean sidecar;           /* pods get an Istio sidecar */
   gpointer model;             /* the workload's model (models/apps/model.h) */
 };
 
@@ -109,6 +110,9 @@ MsPod *ms_cluster_add_client (MsCluster *cluster, const char *namespace_, const 
 /* Recomputes every Service's endpoints from the pods' labels.  Called after
  * building and after every scale. */
 void ms_cluster_update_endpoints (MsCluster *cluster);
+/* Counts topology changes (endpoint updates), so that caches of endpoints
+ * (Envoy clusters) know when to refresh. */
+guint ms_cluster_generation (const MsCluster *cluster);
 
 /* Changes the replica count: new pods get the deployment's model through
  * the callback the world registered; pods past the new count stop taking

@@ -14,7 +14,8 @@
 struct _MsExchangePool {
   MsRequest *free_requests;     /* linked through body (unused when free) */
   MsExchange *free_exchanges;
-  GPtrArray *slabs;
+  GPtrArray *request_slabs;
+  GPtrArray *exchange_slabs;
   guint64 next_request_id;
   guint64 live_exchanges;
   guint64 peak_exchanges;
@@ -27,7 +28,8 @@ MsExchangePool *
 ms_exchange_pool_new (void)
 {
   MsExchangePool *pool = g_new0 (MsExchangePool, 1);
-  pool->slabs = g_ptr_array_new_with_free_func (g_free);
+  pool->request_slabs = g_ptr_array_new_with_free_func (g_free);
+  pool->exchange_slabs = g_ptr_array_new_with_free_func (g_free);
   return pool;
 }
 
@@ -36,7 +38,25 @@ ms_exchange_pool_free (MsExchangePool *pool)
 {
   if (pool == NULL)
     return;
-  g_ptr_array_unref (pool->slabs);
+  /* A run can end with requests in flight (the drain limit, or work an app
+   * still does after its client gave up).  Their bodies are the only
+   * memory they own outside the slabs. */
+  for (guint i = 0; i < pool->exchange_slabs->len; i++)
+    {
+      MsExchange *slab = pool->exchange_slabs->pdata[i];
+      for (guint k = 0; k < SLAB; k++)
+        if (slab[k].refcount > 0)
+          g_clear_pointer (&slab[k].body, ms_body_unref);
+    }
+  for (guint i = 0; i < pool->request_slabs->len; i++)
+    {
+      MsRequest *slab = pool->request_slabs->pdata[i];
+      for (guint k = 0; k < SLAB; k++)
+        if (slab[k].refcount > 0)
+          g_clear_pointer (&slab[k].body, ms_body_unref);
+    }
+  g_ptr_array_unref (pool->request_slabs);
+  g_ptr_array_unref (pool->exchange_slabs);
   g_free (pool);
 }
 
@@ -50,18 +70,26 @@ ms_exchange_pool_stats (const MsExchangePool *pool, gsize *bytes, guint64 *peak_
 const char *
 ms_response_flags_format (guint32 flags, char *buf)
 {
-  static const char *const names[MS_FLAG_COUNT] = {
-    "UH", "UF", "UO", "NR", "URX", "NC", "UT", "LR", "UR", "UC", "DI", "FI", "RL", "DC", "DF",
+  /* Envoy prints flags in the order of its ResponseFlag enum
+   * (stream_info.h), which is why access logs read "UF,URX". */
+  static const struct {
+    guint32 flag;
+    const char *name;
+  } order[MS_FLAG_COUNT] = {
+    { MS_FLAG_UH, "UH" }, { MS_FLAG_UT, "UT" }, { MS_FLAG_LR, "LR" }, { MS_FLAG_UR, "UR" },
+    { MS_FLAG_UF, "UF" }, { MS_FLAG_UC, "UC" }, { MS_FLAG_UO, "UO" }, { MS_FLAG_NR, "NR" },
+    { MS_FLAG_DI, "DI" }, { MS_FLAG_FI, "FI" }, { MS_FLAG_RL, "RL" }, { MS_FLAG_DC, "DC" },
+    { MS_FLAG_URX, "URX" }, { MS_FLAG_NC, "NC" }, { MS_FLAG_DF, "DF" },
   };
   if (flags == 0)
     return strcpy (buf, "-");
   buf[0] = '\0';
   for (int i = 0; i < MS_FLAG_COUNT; i++)
-    if (flags & (1u << i))
+    if (flags & order[i].flag)
       {
         if (buf[0] != '\0')
           strcat (buf, ",");
-        strcat (buf, names[i]);
+        strcat (buf, order[i].name);
       }
   return buf;
 }
@@ -74,7 +102,7 @@ ms_request_new (MsExchangePool *pool)
   if (G_UNLIKELY (pool->free_requests == NULL))
     {
       MsRequest *slab = g_new0 (MsRequest, SLAB);
-      g_ptr_array_add (pool->slabs, slab);
+      g_ptr_array_add (pool->request_slabs, slab);
       pool->bytes += SLAB * sizeof (MsRequest);
       for (guint i = 0; i < SLAB; i++)
         {
@@ -160,7 +188,7 @@ ms_exchange_new (MsExchangePool *pool, MsRequest *request, MsPod *source, MsTime
   if (G_UNLIKELY (pool->free_exchanges == NULL))
     {
       MsExchange *slab = g_new0 (MsExchange, SLAB);
-      g_ptr_array_add (pool->slabs, slab);
+      g_ptr_array_add (pool->exchange_slabs, slab);
       pool->bytes += SLAB * sizeof (MsExchange);
       for (guint i = 0; i < SLAB; i++)
         {

@@ -62,8 +62,8 @@ typedef enum {
   MS_RESET_TIMEOUT,           /* the client's own timeout fired */
 } MsReset;
 
-/* Writes the flags as Envoy prints them ("-" for none, "UT,URX" for
- * several, in the order of the enum) into buf, which must hold 64 bytes.
+/* Writes the flags as Envoy prints them ("-" for none, "UF,URX" for
+ * several, in Envoy's order) into buf, which must hold 64 bytes.
  * Returns buf. */
 const char *ms_response_flags_format (guint32 flags, char *buf);
 

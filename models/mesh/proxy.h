@@ -1,0 +1,80 @@
+/* models/mesh/proxy.h - what the mesh's rooms share: proxies, Envoy
+ * clusters and upstream hosts (private to models/mesh/).
+ *
+ * An MsProxy is one Envoy: a sidecar or the gateway.  It owns one
+ * MsEnvoyCluster per (Service, port, subset) it has sent to, created on
+ * first use, each with its own endpoints and load-balancer state, because
+ * Envoy keeps that state per cluster in each proxy.
+ */
+#pragma once
+
+#include "models/mesh/mesh.h"
+
+G_BEGIN_DECLS
+
+typedef struct _MsProxy MsProxy;
+
+/* An endpoint as one cluster of one proxy sees it. */
+typedef struct {
+  MsPod *pod;
+  guint active;             /* requests in flight from this proxy */
+} MsUpstreamHost;
+
+typedef struct {
+  MsService *service;
+  int port;
+  const MsSubset *subset;   /* NULL: the whole Service */
+  const MsTrafficPolicy *policy;
+  char *name;               /* outbound|9080|v1|reviews.default.svc.cluster.local */
+  GArray *hosts;            /* MsUpstreamHost */
+  guint generation;         /* of the cluster topology the hosts reflect */
+  guint next_host;          /* ROUND_ROBIN cursor */
+} MsEnvoyCluster;
+
+/* Requests and answers counted by a client proxy per destination. */
+typedef struct {
+  MsService *service;
+  const char *version;      /* of the pod that answered, or "unknown" */
+  guint64 requests;
+  GArray *status;           /* {int code; guint64 n} pairs */
+  GArray *flags;            /* {guint32 flags; guint64 n} pairs */
+} MsEdge;
+
+struct _MsProxy {
+  MsMesh *mesh;
+  MsPod *pod;
+  gboolean gateway;
+  const char *context;      /* "mesh", or the gateway's name for matching */
+  MsRandom random;          /* the proxy's own stream */
+  GPtrArray *clusters;      /* MsEnvoyCluster * */
+  GPtrArray *edges;         /* MsEdge * */
+  GList *streams;           /* requests in flight through this proxy */
+};
+
+/* Frees the requests still in flight when a run ends.  router.c */
+void ms_router_free_streams (MsProxy *proxy);
+
+/* The cluster (service, port, subset) of proxy, created on first use. */
+MsEnvoyCluster *ms_proxy_cluster (MsProxy *proxy, MsService *service, int port,
+                                  const MsSubset *subset);
+
+/* Picks an upstream host by the cluster's load balancer, avoiding the
+ * tried ones when it can (Envoy's previous_hosts, up to 5 tries).  NULL
+ * when the cluster has no endpoint. */
+MsUpstreamHost *ms_proxy_pick_host (MsProxy *proxy, MsEnvoyCluster *cluster,
+                                    const MsRequest *request, MsPod *const *tried,
+                                    guint n_tried);
+
+/* Counts a final answer on the edge to service. */
+void ms_proxy_count (MsProxy *proxy, MsService *service, const char *version, int status,
+                     guint32 flags);
+
+/* Routes an exchange from the proxy's pod (or, for the gateway, from a
+ * client) and finishes it with the mesh's answer.  router.c */
+void ms_router_route (MsProxy *proxy, MsExchange *exchange);
+
+/* The mesh's read-only parts, for the router. */
+const MsIstio *ms_mesh_istio (const MsMesh *mesh);
+MsCluster *ms_mesh_cluster (const MsMesh *mesh);
+
+G_END_DECLS

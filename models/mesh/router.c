@@ -1,0 +1,620 @@
+/* models/mesh/router.c - one request through a client proxy: Envoy's HTTP
+ * connection manager, fault filter and router, in that order.
+ *
+ * 1. Route: the first VirtualService rule that matches (all conditions of
+ *    a match block ANDed, blocks ORed); a VirtualService with no matching
+ *    rule answers 404 NR; no VirtualService means the Service itself with
+ *    Istio's defaults.  redirect and directResponse answer locally.
+ * 2. Fault filter (before the router, so outside its timers): abort
+ *    answers locally with FI and never reaches a host; delay holds the
+ *    request (DI) and then lets it through.
+ * 3. Router: the route timeout covers every try and backoff (504 UT).  Each
+ *    try picks a host (previous_hosts on retries), may have a per-try
+ *    timeout, and its outcome is checked against retryOn.  Retries wait
+ *    Envoy's fully jittered backoff, uniform in [0, (2^n - 1) x 25 ms)
+ *    capped at 250 ms.  A retriable failure with no retry left ends with
+ *    URX added to its flags.
+ * 4. Mirror: a copy with the host suffixed "-shadow" is sent to the mirror
+ *    destination, and its answer is dropped.
+ *
+ * Which conditions retry a per-try timeout is not stated by Envoy's docs;
+ * here it counts as a 504 for `5xx`, `gateway-error` and
+ * `retriable-status-codes` (see the reference, 1.5).
+ */
+#include "models/mesh/proxy.h"
+
+#include <string.h>
+
+#define BACKOFF_BASE MS_MSEC (25)
+#define BACKOFF_MAX MS_MSEC (250)
+#define MAX_TRIED 16
+
+typedef struct {
+  MsProxy *proxy;
+  MsExchange *downstream;       /* the client's exchange, referenced */
+  MsRequest *request;           /* what goes upstream (after rewrites) */
+  const MsHttpRoute *rule;      /* NULL: no VirtualService */
+  const MsRetryPolicy *retries;
+  MsEnvoyCluster *cluster;
+  MsExchange *attempt;          /* the try in flight, or NULL */
+  MsUpstreamHost *host;         /* its host */
+  MsTimer route_timer, try_timer, backoff_timer;
+  MsPod *tried[MAX_TRIED];
+  guint n_tried;
+  int retries_done;
+  guint32 flags;                /* DI, ... gathered on the way */
+  MsTime route_timeout;
+  GList link;                   /* in proxy->streams */
+} Stream;
+
+static MsSim *
+sim_of (Stream *s)
+{
+  return ms_cluster_sim (ms_mesh_cluster (s->proxy->mesh));
+}
+
+/* Answers the client and frees the stream. */
+static void
+stream_finish (Stream *s, int status, guint32 flags, MsReset reset, MsBody *body, MsPod *upstream)
+{
+  MsSim *sim = sim_of (s);
+  ms_sim_cancel (sim, &s->route_timer);
+  ms_sim_cancel (sim, &s->try_timer);
+  ms_sim_cancel (sim, &s->backoff_timer);
+  if (s->cluster != NULL)
+    ms_proxy_count (s->proxy, s->cluster->service, upstream ? upstream->version : "unknown",
+                    status, s->flags | flags);
+  s->downstream->upstream = upstream;
+  ms_exchange_finish (s->downstream, status, s->flags | flags, reset, body);
+  ms_exchange_unref (s->downstream);
+  ms_request_unref (s->request);
+  s->proxy->streams = g_list_remove_link (s->proxy->streams, &s->link);
+  g_free (s);
+}
+
+void
+ms_router_free_streams (MsProxy *proxy)
+{
+  /* Their exchanges live in the cluster's slabs and their events in the
+   * queue, both freed with their owners; only the stream and its request
+   * copy are the proxy's. */
+  while (proxy->streams != NULL)
+    {
+      Stream *s = proxy->streams->data;
+      proxy->streams = g_list_remove_link (proxy->streams, &s->link);
+      ms_request_unref (s->request);
+      g_free (s);
+    }
+}
+
+static void
+finish_later_cb (MsSim *sim, gpointer data)
+{
+  (void) sim;
+  Stream *s = data;
+  stream_finish (s, s->downstream->app_status, 0, MS_RESET_NONE, NULL, NULL);
+}
+
+/* A local answer, from an event so the caller is not re-entered. */
+static void
+answer_locally (Stream *s, int status, guint32 flags)
+{
+  s->downstream->app_status = status;
+  s->flags |= flags;
+  ms_sim_schedule (sim_of (s), 0, finish_later_cb, s);
+}
+
+/* Matching. */
+
+static const char *
+query_value (const char *path, const char *name, char *buf, gsize size)
+{
+  const char *q = strchr (path, '?');
+  gsize n = strlen (name);
+  for (const char *p = q; p != NULL; p = strchr (p + 1, '&'))
+    if (strncmp (p + 1, name, n) == 0 && (p[1 + n] == '=' || p[1 + n] == '&' || p[1 + n] == '\0'))
+      {
+        const char *v = p[1 + n] == '=' ? p + 2 + n : "";
+        g_strlcpy (buf, v, size);
+        char *end = strchr (buf, '&');
+        if (end != NULL)
+          *end = '\0';
+        return buf;
+      }
+  return NULL;
+}
+
+static gboolean
+match_applies (const MsHttpMatch *m, const MsProxy *proxy, const char *const *vs_gateways)
+{
+  const char *const *gateways = m->gateways ? (const char *const *) m->gateways : vs_gateways;
+  if (!g_strv_contains (gateways, proxy->context))
+    return FALSE;
+  if (m->source_labels.n > 0
+      && (proxy->pod->labels == NULL || !ms_labels_match (proxy->pod->labels, &m->source_labels)))
+    return FALSE;
+  return TRUE;
+}
+
+static gboolean
+match_request (const MsHttpMatch *m, const MsRequest *r)
+{
+  char path[1024];
+  g_strlcpy (path, r->path, sizeof path);
+  char *q = strchr (path, '?');
+  if (q != NULL)
+    *q = '\0';
+  if (m->uri != NULL && !ms_string_match (m->uri, path, m->ignore_uri_case))
+    return FALSE;
+  if (m->method != NULL && !ms_string_match (m->method, r->method, FALSE))
+    return FALSE;
+  if (m->authority != NULL && !ms_string_match (m->authority, r->host, FALSE))
+    return FALSE;
+  if (m->scheme != NULL && !ms_string_match (m->scheme, "http", FALSE))
+    return FALSE;
+  if (m->port != 0 && m->port != r->port)
+    return FALSE;
+  for (guint i = 0; i < m->headers->len; i++)
+    {
+      const MsHeaderMatch *h = &g_array_index (m->headers, MsHeaderMatch, i);
+      if (!ms_string_match (&h->match, ms_request_header (r, h->name), FALSE))
+        return FALSE;
+    }
+  for (guint i = 0; i < m->without_headers->len; i++)
+    {
+      const MsHeaderMatch *h = &g_array_index (m->without_headers, MsHeaderMatch, i);
+      if (ms_string_match (&h->match, ms_request_header (r, h->name), FALSE))
+        return FALSE;
+    }
+  for (guint i = 0; i < m->query_params->len; i++)
+    {
+      const MsHeaderMatch *h = &g_array_index (m->query_params, MsHeaderMatch, i);
+      char buf[256];
+      if (!ms_string_match (&h->match, query_value (r->path, h->name, buf, sizeof buf), FALSE))
+        return FALSE;
+    }
+  return TRUE;
+}
+
+/* The first rule of vs that matches, or NULL. */
+static const MsHttpRoute *
+select_rule (const MsVirtualService *vs, const MsProxy *proxy, const MsRequest *request)
+{
+  for (guint i = 0; i < vs->http->len; i++)
+    {
+      const MsHttpRoute *rule = vs->http->pdata[i];
+      if (rule->matches->len == 0)
+        {
+          if (g_strv_contains ((const char *const *) vs->gateways, proxy->context))
+            return rule;
+          continue;
+        }
+      for (guint k = 0; k < rule->matches->len; k++)
+        {
+          const MsHttpMatch *m = rule->matches->pdata[k];
+          if (match_applies (m, proxy, (const char *const *) vs->gateways)
+              && match_request (m, request))
+            return rule;
+        }
+    }
+  return NULL;
+}
+
+/* Gateways: the VirtualService bound to this gateway whose hosts cover the
+ * Host header, if a server of the gateway accepts that host. */
+static gboolean
+host_matches (const char *pattern, const char *host)
+{
+  const char *slash = strchr (pattern, '/');
+  if (slash != NULL)
+    pattern = slash + 1;
+  if (g_str_equal (pattern, "*"))
+    return TRUE;
+  if (pattern[0] == '*')
+    return g_str_has_suffix (host, pattern + 1);
+  return g_ascii_strcasecmp (pattern, host) == 0;
+}
+
+static const MsVirtualService *
+select_gateway_vs (MsProxy *proxy, const MsRequest *request)
+{
+  const MsIstio *istio = ms_mesh_istio (proxy->mesh);
+  for (guint g = 0; g < istio->gateways->len; g++)
+    {
+      const MsGateway *gw = istio->gateways->pdata[g];
+      const char *selector = ms_labels_get (&gw->selector, "istio");
+      if (selector == NULL || !g_str_equal (selector, "ingressgateway"))
+        continue;
+      gboolean served = FALSE;
+      for (guint s = 0; s < gw->servers->len && !served; s++)
+        {
+          const MsGatewayServer *server = &g_array_index (gw->servers, MsGatewayServer, s);
+          if (server->port != request->port)
+            continue;
+          for (char **h = server->hosts; *h && !served; h++)
+            served = host_matches (*h, request->host);
+        }
+      if (!served)
+        continue;
+      g_autofree char *full = g_strdup_printf ("%s/%s", gw->namespace_, gw->name);
+      for (guint i = 0; i < istio->virtual_services->len; i++)
+        {
+          const MsVirtualService *vs = istio->virtual_services->pdata[i];
+          if (!g_strv_contains ((const char *const *) vs->gateways, full))
+            continue;
+          for (char **h = vs->hosts; *h; h++)
+            if (host_matches (*h, request->host))
+              {
+                proxy->context = g_intern_string (full);
+                return vs;
+              }
+        }
+    }
+  return NULL;
+}
+
+/* Trying. */
+
+static void try_start (Stream *s);
+
+static gboolean
+retriable_status (const MsRetryPolicy *p, int status)
+{
+  if ((p->retry_on & MS_RETRY_ON_5XX) && status >= 500)
+    return TRUE;
+  if ((p->retry_on & MS_RETRY_ON_GATEWAY_ERROR) && status >= 502 && status <= 504)
+    return TRUE;
+  if ((p->retry_on & MS_RETRY_ON_RETRIABLE_4XX) && status == 409)
+    return TRUE;
+  if (p->retry_on & MS_RETRY_ON_RETRIABLE_STATUS_CODES)
+    for (guint i = 0; p->status_codes && i < p->status_codes->len; i++)
+      if (g_array_index (p->status_codes, int, i) == status)
+        return TRUE;
+  return FALSE;
+}
+
+static gboolean
+retriable_reset (const MsRetryPolicy *p, MsReset reset)
+{
+  if (p->retry_on & (MS_RETRY_ON_5XX | MS_RETRY_ON_GATEWAY_ERROR | MS_RETRY_ON_RESET))
+    return TRUE;
+  return reset == MS_RESET_CONNECT_FAILURE && (p->retry_on & MS_RETRY_ON_CONNECT_FAILURE);
+}
+
+static void
+backoff_done (MsSim *sim, gpointer data)
+{
+  (void) sim;
+  try_start (data);
+}
+
+/* After a failed try: retry if the policy allows, else answer with it. */
+static void
+try_failed (Stream *s, gboolean retriable, int status, guint32 flags, MsReset reset,
+            MsBody *body, MsPod *upstream)
+{
+  if (retriable && s->retries_done < s->retries->attempts)
+    {
+      s->retries_done++;
+      MsTime ceiling = MIN (BACKOFF_BASE * ((1 << MIN (s->retries_done, 10)) - 1), BACKOFF_MAX);
+      MsTime wait = (MsTime) ms_random_below (&s->proxy->random, (guint64) ceiling);
+      s->backoff_timer = ms_sim_schedule (sim_of (s), wait, backoff_done, s);
+      return;
+    }
+  if (retriable && s->retries->attempts > 0)
+    flags |= MS_FLAG_URX;
+  stream_finish (s, status, flags, reset, body, upstream);
+}
+
+static void
+release_host (Stream *s)
+{
+  if (s->host != NULL && s->host->active > 0)
+    s->host->active--;
+  s->host = NULL;
+}
+
+static void
+try_done (MsExchange *ex, gpointer data)
+{
+  Stream *s = data;
+  ms_sim_cancel (sim_of (s), &s->try_timer);
+  s->attempt = NULL;
+  /* The host list may have been rebuilt meanwhile; the pointer is only
+   * trusted if it still names the pod that answered. */
+  release_host (s);
+  int status = ex->status;
+  MsReset reset = ex->reset;
+  g_autoptr (MsBody) body = ex->body ? ms_body_ref (ex->body) : NULL;
+  MsPod *upstream = ex->upstream;
+  ms_exchange_unref (ex);
+  if (status == 0)
+    {
+      /* No HTTP response: Envoy answers 503 itself. */
+      guint32 flags = reset == MS_RESET_CONNECT_FAILURE ? MS_FLAG_UF : MS_FLAG_UC;
+      try_failed (s, retriable_reset (s->retries, reset), 503, flags, MS_RESET_NONE, NULL,
+                  upstream);
+      return;
+    }
+  if (retriable_status (s->retries, status))
+    {
+      try_failed (s, TRUE, status, 0, MS_RESET_NONE, body, upstream);
+      return;
+    }
+  stream_finish (s, status, 0, MS_RESET_NONE, body, upstream);
+}
+
+static void
+abandon_try (Stream *s)
+{
+  if (s->attempt != NULL)
+    {
+      ms_exchange_cancel (s->attempt);
+      ms_exchange_unref (s->attempt);
+      s->attempt = NULL;
+    }
+  release_host (s);
+}
+
+static void
+try_timeout (MsSim *sim, gpointer data)
+{
+  (void) sim;
+  Stream *s = data;
+  abandon_try (s);
+  const MsRetryPolicy *p = s->retries;
+  gboolean retriable = (p->retry_on & (MS_RETRY_ON_5XX | MS_RETRY_ON_GATEWAY_ERROR))
+                       || retriable_status (p, 504);
+  try_failed (s, retriable, 504, MS_FLAG_UT, MS_RESET_NONE, NULL, NULL);
+}
+
+static void
+route_timeout (MsSim *sim, gpointer data)
+{
+  (void) sim;
+  Stream *s = data;
+  abandon_try (s);
+  stream_finish (s, 504, MS_FLAG_UT, MS_RESET_NONE, NULL, NULL);
+}
+
+static void
+try_start (Stream *s)
+{
+  MsUpstreamHost *host = ms_proxy_pick_host (s->proxy, s->cluster, s->request, s->tried,
+                                             s->retries->previous_hosts ? s->n_tried : 0);
+  if (host == NULL)
+    {
+      stream_finish (s, 503, MS_FLAG_UH, MS_RESET_NONE, NULL, NULL);
+      return;
+    }
+  if (s->n_tried < MAX_TRIED)
+    s->tried[s->n_tried++] = host->pod;
+  host->active++;
+  s->host = host;
+  MsCluster *cluster = ms_mesh_cluster (s->proxy->mesh);
+  MsSim *sim = sim_of (s);
+  s->attempt = ms_exchange_new (ms_cluster_pool (cluster), s->request, s->proxy->pod,
+                                ms_sim_now (sim), try_done, s);
+  if (s->retries->per_try_timeout > 0)
+    s->try_timer = ms_sim_schedule (sim, s->retries->per_try_timeout, try_timeout, s);
+  ms_cluster_connect (s->proxy->pod, host->pod, s->cluster->service, s->attempt);
+}
+
+static void
+router_start (Stream *s)
+{
+  if (s->route_timeout > 0)
+    s->route_timer = ms_sim_schedule (sim_of (s), s->route_timeout, route_timeout, s);
+  try_start (s);
+}
+
+static void
+delay_done (MsSim *sim, gpointer data)
+{
+  (void) sim;
+  router_start (data);
+}
+
+/* Mirroring: fire and forget. */
+
+static void
+mirror_done (MsExchange *ex, gpointer data)
+{
+  (void) data;
+  ms_exchange_unref (ex);
+}
+
+static void
+send_mirror (Stream *s, const MsHttpRoute *rule)
+{
+  MsProxy *proxy = s->proxy;
+  if (!ms_random_chance (&proxy->random, rule->mirror_percent / 100.0))
+    return;
+  const MsDestinationRule *dr = ms_istio_dr_for (ms_mesh_istio (proxy->mesh), rule->mirror);
+  const MsSubset *subset = rule->mirror_subset && dr ? ms_istio_subset (dr, rule->mirror_subset)
+                                                     : NULL;
+  int port = g_array_index (rule->mirror->ports, MsServicePort, 0).port;
+  MsEnvoyCluster *cluster = ms_proxy_cluster (proxy, rule->mirror, port, subset);
+  MsUpstreamHost *host = ms_proxy_pick_host (proxy, cluster, s->request, NULL, 0);
+  if (host == NULL)
+    return;
+  g_autoptr (MsRequest) copy = ms_request_copy (s->request);
+  g_autofree char *shadow = g_strdup_printf ("%s-shadow", s->request->host);
+  copy->host = g_intern_string (shadow);
+  MsCluster *c = ms_mesh_cluster (proxy->mesh);
+  MsExchange *ex = ms_exchange_new (ms_cluster_pool (c), copy, proxy->pod,
+                                    ms_sim_now (ms_cluster_sim (c)), mirror_done, NULL);
+  ms_cluster_connect (proxy->pod, host->pod, rule->mirror, ex);
+}
+
+/* Request rewriting for the chosen rule and destination. */
+
+static void
+apply_header_ops (MsRequest *r, const MsHeaderOps *ops)
+{
+  for (guint i = 0; i < ops->set.n; i++)
+    ms_request_set_header (r, ops->set.keys[i], ops->set.values[i]);
+  for (guint i = 0; i < ops->add.n; i++)
+    if (ms_request_header (r, ops->add.keys[i]) == NULL)
+      ms_request_set_header (r, ops->add.keys[i], ops->add.values[i]);
+  for (char **name = ops->remove; name && *name; name++)
+    {
+      g_autofree char *lower = g_ascii_strdown (*name, -1);
+      const char *interned = g_intern_string (lower);
+      for (guint i = 0; i < r->n_headers; i++)
+        if (r->headers[i].name == interned)
+          {
+            r->headers[i] = r->headers[--r->n_headers];
+            break;
+          }
+    }
+}
+
+static void
+apply_rewrite (MsRequest *r, const MsHttpRoute *rule)
+{
+  if (rule->rewrite_authority != NULL)
+    r->host = g_intern_string (rule->rewrite_authority);
+  if (rule->rewrite_uri == NULL)
+    return;
+  /* A prefix match rewrites the matched prefix; otherwise the whole path. */
+  const char *prefix = NULL;
+  for (guint i = 0; i < rule->matches->len && prefix == NULL; i++)
+    {
+      const MsHttpMatch *m = rule->matches->pdata[i];
+      if (m->uri != NULL && m->uri->kind == MS_MATCH_PREFIX && g_str_has_prefix (r->path, m->uri->value))
+        prefix = m->uri->value;
+    }
+  g_autofree char *path = prefix ? g_strconcat (rule->rewrite_uri, r->path + strlen (prefix), NULL)
+                                 : g_strdup (rule->rewrite_uri);
+  r->path = g_intern_string (path);
+}
+
+static const MsRouteDestination *
+pick_destination (MsProxy *proxy, const MsHttpRoute *rule)
+{
+  if (rule->route->len == 1)
+    return rule->route->pdata[0];
+  guint64 draw = ms_random_below (&proxy->random, (guint64) rule->total_weight);
+  for (guint i = 0; i < rule->route->len; i++)
+    {
+      const MsRouteDestination *d = rule->route->pdata[i];
+      if (draw < (guint64) d->weight)
+        return d;
+      draw -= (guint64) d->weight;
+    }
+  g_assert_not_reached ();
+}
+
+static void
+dns_failed (MsSim *sim, gpointer data)
+{
+  (void) sim;
+  MsExchange *ex = data;
+  ms_exchange_finish (ex, 0, 0, MS_RESET_DNS, NULL);
+  ms_exchange_unref (ex);
+}
+
+void
+ms_router_route (MsProxy *proxy, MsExchange *ex)
+{
+  const MsIstio *istio = ms_mesh_istio (proxy->mesh);
+  MsCluster *kube = ms_mesh_cluster (proxy->mesh);
+  const MsRequest *request = ex->request;
+  const MsVirtualService *vs = NULL;
+  MsService *service = NULL;
+
+  if (proxy->gateway)
+    {
+      vs = select_gateway_vs (proxy, request);
+      if (vs == NULL)
+        service = NULL;
+    }
+  else
+    {
+      /* The app resolves the name before the sidecar sees anything. */
+      service = ms_cluster_resolve (kube, request->host, proxy->pod->namespace_);
+      if (service == NULL)
+        {
+          ms_sim_schedule (ms_cluster_sim (kube), 0, dns_failed, ms_exchange_ref (ex));
+          return;
+        }
+      vs = ms_istio_vs_for_mesh (istio, service, proxy->pod->namespace_);
+    }
+
+  Stream *s = g_new0 (Stream, 1);
+  s->proxy = proxy;
+  s->link.data = s;
+  proxy->streams = g_list_concat (&s->link, proxy->streams);
+  s->downstream = ms_exchange_ref (ex);
+  s->request = ms_request_copy (request);
+  s->retries = &istio->default_retries;
+
+  MsService *target = service;
+  int port = request->port;
+  const MsSubset *subset = NULL;
+  if (vs == NULL && proxy->gateway)
+    {
+      answer_locally (s, 404, MS_FLAG_NR);
+      return;
+    }
+  if (vs != NULL)
+    {
+      const MsHttpRoute *rule = select_rule (vs, proxy, request);
+      if (rule == NULL)
+        {
+          answer_locally (s, 404, MS_FLAG_NR);
+          return;
+        }
+      s->rule = rule;
+      if (rule->has_redirect)
+        {
+          answer_locally (s, rule->redirect_code, 0);
+          return;
+        }
+      if (rule->has_direct_response)
+        {
+          s->downstream->app_status = rule->direct_status;
+          stream_finish (s, rule->direct_status, 0, MS_RESET_NONE, rule->direct_body, NULL);
+          return;
+        }
+      const MsRouteDestination *d = pick_destination (proxy, rule);
+      target = d->service;
+      port = d->port ? d->port : g_array_index (target->ports, MsServicePort, 0).port;
+      if (d->subset != NULL)
+        {
+          const MsDestinationRule *dr = ms_istio_dr_for (istio, target);
+          subset = dr ? ms_istio_subset (dr, d->subset) : NULL;
+          if (subset == NULL)
+            {
+              answer_locally (s, 503, MS_FLAG_NC);
+              return;
+            }
+        }
+      apply_rewrite (s->request, rule);
+      apply_header_ops (s->request, &rule->headers_request);
+      apply_header_ops (s->request, &d->headers_request);
+      s->request->port = port;
+      s->retries = &rule->retries;
+      s->route_timeout = rule->timeout;
+    }
+  s->cluster = ms_proxy_cluster (proxy, target, port, subset);
+
+  const MsHttpRoute *rule = s->rule;
+  if (rule != NULL && rule->mirror != NULL)
+    send_mirror (s, rule);
+  if (rule != NULL && rule->abort_status != 0
+      && ms_random_chance (&proxy->random, rule->abort_percent / 100.0))
+    {
+      answer_locally (s, rule->abort_status, MS_FLAG_FI);
+      return;
+    }
+  if (rule != NULL && rule->fixed_delay > 0
+      && ms_random_chance (&proxy->random, rule->delay_percent / 100.0))
+    {
+      s->flags |= MS_FLAG_DI;
+      ms_sim_schedule (ms_cluster_sim (kube), rule->fixed_delay, delay_done, s);
+      return;
+    }
+  router_start (s);
+}
