@@ -193,6 +193,10 @@ build_cluster (MsWorld *w, GError **error)
           const MsDeploymentConfig *dc = s->deployments->pdata[d];
           selects = dc->namespace_ == sc->namespace_ && ms_labels_match (&dc->labels, &sc->selector);
         }
+      if (!selects && sc->selector.n == 0)
+        return ms_read_fail (error, sc->node, MS_SCENARIO_ERROR_MISSING,
+                             "Service %s has no selector, so it gets no pods; add "
+                             "spec.selector, e.g. {app: %s}", sc->name, sc->name);
       if (!selects)
         {
           g_autoptr (GString) labels = g_string_new (NULL);
@@ -528,6 +532,37 @@ build_timeline (MsWorld *w, GError **error)
   return TRUE;
 }
 
+/* Something scheduled at or after the end never happens; not an error,
+ * because --duration can move the end, but worth saying. */
+static void
+warn_after_end (MsWorld *w)
+{
+  if (w->duration < 0)
+    return;
+  const MsScenario *s = w->scenario;
+  const MsNode *late[3] = { NULL, NULL, NULL };
+  const char *what[3] = { "traffic starts", "a fault starts", "a timeline change comes" };
+  for (guint i = 0; i < s->traffic->len && !late[0]; i++)
+    if (((MsTrafficConfig *) s->traffic->pdata[i])->start >= w->duration)
+      late[0] = ((MsTrafficConfig *) s->traffic->pdata[i])->node;
+  for (guint i = 0; i < s->faults->len && !late[1]; i++)
+    if (((MsFaultConfig *) s->faults->pdata[i])->at >= w->duration)
+      late[1] = ((MsFaultConfig *) s->faults->pdata[i])->node;
+  for (guint i = 0; i < s->timeline->len && !late[2]; i++)
+    if (((MsTimelineConfig *) s->timeline->pdata[i])->at >= w->duration)
+      late[2] = ((MsTimelineConfig *) s->timeline->pdata[i])->node;
+  for (int k = 0; k < 3; k++)
+    if (late[k] != NULL)
+      {
+        g_autofree char *path = ms_node_path (late[k]);
+        g_autofree char *end = ms_duration_format (w->duration);
+        g_ptr_array_add (w->warnings,
+                         g_strdup_printf ("%s:%d:%d: %s: %s at or after the end of the run "
+                                          "(%s), so it never happens", late[k]->file,
+                                          late[k]->line, late[k]->column, path, what[k], end));
+      }
+}
+
 MsWorld *
 ms_world_new (const MsScenario *scenario, guint64 seed, MsTime duration, GError **error)
 {
@@ -554,6 +589,7 @@ ms_world_new (const MsScenario *scenario, guint64 seed, MsTime duration, GError 
   w->outside = ms_cluster_add_client (w->cluster, NULL, "outside");
   if (!build_traffic (w, error) || !build_faults (w, error) || !build_timeline (w, error))
     return NULL;
+  warn_after_end (w);
   return g_steal_pointer (&w);
 }
 

@@ -269,9 +269,13 @@ read_route (const MsNode *node, GPtrArray *routes, GError **error)
       if (regex != NULL)
         {
           g_autoptr (GError) local = NULL;
-          /* Anchored at both ends: Istio's regex matches the whole path. */
+          /* The user's own pattern first, so an error's offset counts in
+           * what they wrote; then anchored at both ends, as Istio's regex
+           * matches the whole path. */
+          g_autoptr (GRegex) plain = g_regex_new (regex, 0, 0, &local);
           g_autofree char *anchored = g_strdup_printf ("^(?:%s)$", regex);
-          r->regex = g_regex_new (anchored, G_REGEX_OPTIMIZE, 0, &local);
+          if (plain != NULL)
+            r->regex = g_regex_new (anchored, G_REGEX_OPTIMIZE, 0, &local);
           if (r->regex == NULL)
             return ms_read_fail (error, ms_node_get (match, "regex"), MS_SCENARIO_ERROR_VALUE,
                                  "invalid regular expression: %s", local->message);

@@ -254,9 +254,13 @@ read_string_match (const MsNode *node, gboolean allow_empty, MsStringMatch *out,
     {
       out->kind = MS_MATCH_REGEX;
       g_autoptr (GError) local = NULL;
-      /* RE2 semantics in Istio: the expression must match the whole value. */
+      /* RE2 semantics in Istio: the expression must match the whole value.
+       * The user's pattern is compiled alone first so that an error's
+       * offset counts in what they wrote. */
+      g_autoptr (GRegex) plain = g_regex_new (child->text, 0, 0, &local);
       g_autofree char *anchored = g_strdup_printf ("^(?:%s)$", child->text);
-      out->regex = g_regex_new (anchored, G_REGEX_OPTIMIZE, 0, &local);
+      if (plain != NULL)
+        out->regex = g_regex_new (anchored, G_REGEX_OPTIMIZE, 0, &local);
       if (out->regex == NULL)
         return ms_read_fail (error, child, MS_SCENARIO_ERROR_VALUE, "invalid regex: %s",
                              local->message);
