@@ -717,3 +717,67 @@ ms_world_report (const MsWorld *w, gint64 wall_ms)
     }
   return report;
 }
+
+gboolean
+ms_world_explain (MsWorld *w, const char *from, const char *method, const char *url,
+                  const MsLabels *headers, GString *out, GError **error)
+{
+  /* The URL goes through the scenario's own reader, so it gets the same
+   * checks and messages as a traffic source's. */
+  g_autofree char *json = g_strdup_printf ("{\"url\": \"%s\"}", url);
+  g_autoptr (MsNode) node = ms_node_parse_json (json, -1, "--url", error);
+  if (node == NULL)
+    return FALSE;
+  MsUrl parsed = { 0 };
+  if (!ms_read_url (node, "url", TRUE, &parsed, error))
+    return FALSE;
+  MsPod *pod;
+  if (g_str_equal (from, "ingress"))
+    pod = w->ingress;
+  else if (g_str_equal (from, "outside"))
+    pod = w->outside;
+  else
+    {
+      MsDeployment *d = find_deployment (w, from, NULL, "--from", error);
+      if (d == NULL)
+        return FALSE;
+      if (d->pods->len == 0)
+        {
+          g_set_error (error, MS_SCENARIO_ERROR, MS_SCENARIO_ERROR_VALUE,
+                       "Deployment %s has 0 replicas", d->name);
+          return FALSE;
+        }
+      pod = d->pods->pdata[0];
+    }
+  g_autoptr (MsRequest) request = ms_request_new (ms_cluster_pool (w->cluster));
+  request->method = g_intern_string (method);
+  request->host = parsed.host;
+  request->port = parsed.port ? parsed.port : 80;
+  request->path = parsed.path;
+  for (guint i = 0; headers != NULL && i < headers->n; i++)
+    ms_request_set_header (request, headers->keys[i], headers->values[i]);
+  g_string_append_printf (out, "Request: %s http://%s:%d%s from %s\n", request->method,
+                          request->host, request->port, request->path, pod->name);
+  for (guint i = 0; i < request->n_headers; i++)
+    g_string_append_printf (out, "  %s: %s\n", request->headers[i].name, request->headers[i].value);
+  if (ms_mesh_explain (w->mesh, pod, request, out))
+    return TRUE;
+  if (pod == w->ingress)
+    {
+      g_string_append (out, "No Gateway selects istio: ingressgateway: the edge forwards by "
+                            "Host header to the Service of that name, round-robin\n");
+      return TRUE;
+    }
+  MsService *service = ms_cluster_resolve (w->cluster, request->host, pod->namespace_);
+  g_string_append_printf (out, "%s has no sidecar: the app connects directly; ", pod->name);
+  if (service == NULL)
+    g_string_append (out, "the host does not resolve (DNS error, status 0)\n");
+  else
+    {
+      g_string_append_printf (out, "Service %s, round-robin over:", service->fqdn);
+      for (guint i = 0; i < service->endpoints->len; i++)
+        g_string_append_printf (out, " %s", ((MsPod *) service->endpoints->pdata[i])->name);
+      g_string_append (out, "\n");
+    }
+  return TRUE;
+}

@@ -41,6 +41,14 @@ typedef void (*MsWorldProgress) (MsTime now, MsTime end, gpointer data);
 /* Runs the whole scenario. */
 void ms_world_run (MsWorld *world, MsWorldProgress progress, gpointer data);
 
+/* Explains, without running, how a request from `from` ("ingress",
+ * "outside" or a Deployment) to url with headers (MsLabels, lower-case
+ * names) would be routed.  FALSE with MS_SCENARIO_ERROR when from or url
+ * are wrong. */
+gboolean ms_world_explain (MsWorld *world, const char *from, const char *method,
+                           const char *url, const MsLabels *headers, GString *out,
+                           GError **error);
+
 /* Builds (transfer full) the report.  wall_ms < 0 leaves the wall-clock
  * figure at 0 (reproducible output). */
 MsReport *ms_world_report (const MsWorld *world, gint64 wall_ms);

@@ -84,5 +84,23 @@ contains "typo error has position and suggestion" "$tmp/err" "typo.json:29:7: wo
 check "check accepts a good scenario" 0 "$meshsim" check "$scenario"
 check "check rejects a bad one" 2 "$meshsim" check "$tmp/typo.json"
 
+# Istio: check levels, --strict, explain.
+lab="$root/scenarios/lab/handson1.json"
+check "check passes the lab with warnings" 0 "$meshsim" check "$lab"
+contains "check warns about retryPolicy under a DestinationRule" "$tmp/err" "DestinationRule has no 'retryPolicy' field"
+contains "the warning shows the VirtualService form" "$tmp/err" "retries: {attempts: 3, perTryTimeout: 2s}"
+check "check --strict fails on warnings" 2 "$meshsim" check --strict "$lab"
+contains "--strict says why" "$tmp/err" "treated as error"
+check "explain the canary header" 0 "$meshsim" explain "$lab" --from load-tester \
+  --url http://user-service.ecommerce-microservices/api/users -H 'canary: true'
+contains "explain names the VirtualService" "$tmp/out" "VirtualService: ecommerce-microservices/user-service-canary"
+contains "explain picks subset v2" "$tmp/out" "destination user-service subset v2: all traffic"
+check "explain without the header" 0 "$meshsim" explain "$lab" --from load-tester \
+  --url http://user-service.ecommerce-microservices/api/users
+contains "explain says why rule 0 missed" "$tmp/out" "http[0]: no (header canary is absent)"
+contains "explain shows the 90/10 weights" "$tmp/out" "weight 90 (90.0%)"
+check "explain from an unknown deployment" 2 "$meshsim" explain "$lab" --from load-testr --url http://x/
+contains "explain suggests the deployment" "$tmp/err" "did you mean \"load-tester\""
+
 echo "1..$n"
 [ "$failed" -eq 0 ]

@@ -149,6 +149,21 @@ ms_mesh_add_gateway (MsMesh *mesh, MsPod *pod)
   pod->outbound_data = p;
 }
 
+gboolean
+ms_mesh_explain (const MsMesh *mesh, MsPod *pod, const MsRequest *request, GString *out)
+{
+  for (guint i = 0; i < mesh->proxies->len; i++)
+    {
+      MsProxy *p = mesh->proxies->pdata[i];
+      if (p->pod == pod)
+        {
+          ms_router_explain (p, request, out);
+          return TRUE;
+        }
+    }
+  return FALSE;
+}
+
 /* Clusters. */
 
 static gboolean

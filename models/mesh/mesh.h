@@ -37,6 +37,11 @@ void ms_mesh_add_sidecar (MsMesh *mesh, MsPod *pod);
 gboolean ms_mesh_has_ingress_gateway (const MsMesh *mesh);
 void ms_mesh_add_gateway (MsMesh *mesh, MsPod *pod);
 
+/* Explains how pod's proxy routes request (`meshsim explain`); FALSE when
+ * pod has no proxy. */
+gboolean ms_mesh_explain (const MsMesh *mesh, MsPod *pod, const MsRequest *request,
+                          GString *out);
+
 /* Writes edges.<source>.<service>.{requests, versions, status, flags},
  * counted by the client proxies. */
 void ms_mesh_report (const MsMesh *mesh, MsReportNode *root);

@@ -73,6 +73,10 @@ void ms_proxy_count (MsProxy *proxy, MsService *service, const char *version, in
  * client) and finishes it with the mesh's answer.  router.c */
 void ms_router_route (MsProxy *proxy, MsExchange *exchange);
 
+/* Writes the route decision for request from proxy, step by step.
+ * router.c */
+void ms_router_explain (MsProxy *proxy, const MsRequest *request, GString *out);
+
 /* The mesh's read-only parts, for the router. */
 const MsIstio *ms_mesh_istio (const MsMesh *mesh);
 MsCluster *ms_mesh_cluster (const MsMesh *mesh);

@@ -22,7 +22,9 @@
  * `retriable-status-codes` (see the reference, 1.5).
  */
 #include "models/mesh/proxy.h"
+#include "sim/io/read.h"
 
+#include <stdarg.h>
 #include <string.h>
 
 #define BACKOFF_BASE MS_MSEC (25)
@@ -124,20 +126,48 @@ query_value (const char *path, const char *name, char *buf, gsize size)
   return NULL;
 }
 
+/* Each matcher below takes an optional GString: when given, a failed
+ * match appends why, for `meshsim explain`.  The hot path passes NULL and
+ * formats nothing. */
+
 static gboolean
-match_applies (const MsHttpMatch *m, const MsProxy *proxy, const char *const *vs_gateways)
+why_not (GString *why, const char *format, ...) G_GNUC_PRINTF (2, 3);
+
+static gboolean
+why_not (GString *why, const char *format, ...)
+{
+  if (why != NULL)
+    {
+      va_list args;
+      va_start (args, format);
+      g_string_append_vprintf (why, format, args);
+      va_end (args);
+    }
+  return FALSE;
+}
+
+static const char *
+match_kind_name (const MsStringMatch *m)
+{
+  static const char *const names[] = { "present", "exact", "prefix", "regex" };
+  return names[m->kind];
+}
+
+static gboolean
+match_applies (const MsHttpMatch *m, const MsProxy *proxy, const char *const *vs_gateways,
+               GString *why)
 {
   const char *const *gateways = m->gateways ? (const char *const *) m->gateways : vs_gateways;
   if (!g_strv_contains (gateways, proxy->context))
-    return FALSE;
+    return why_not (why, "applies to gateways other than %s", proxy->context);
   if (m->source_labels.n > 0
       && (proxy->pod->labels == NULL || !ms_labels_match (proxy->pod->labels, &m->source_labels)))
-    return FALSE;
+    return why_not (why, "sourceLabels do not select %s", proxy->pod->name);
   return TRUE;
 }
 
 static gboolean
-match_request (const MsHttpMatch *m, const MsRequest *r)
+match_request (const MsHttpMatch *m, const MsRequest *r, GString *why)
 {
   char path[1024];
   g_strlcpy (path, r->path, sizeof path);
@@ -145,40 +175,49 @@ match_request (const MsHttpMatch *m, const MsRequest *r)
   if (q != NULL)
     *q = '\0';
   if (m->uri != NULL && !ms_string_match (m->uri, path, m->ignore_uri_case))
-    return FALSE;
+    return why_not (why, "uri %s \"%s\" does not match \"%s\"", match_kind_name (m->uri),
+                    m->uri->value, path);
   if (m->method != NULL && !ms_string_match (m->method, r->method, FALSE))
-    return FALSE;
+    return why_not (why, "method %s \"%s\" does not match %s", match_kind_name (m->method),
+                    m->method->value, r->method);
   if (m->authority != NULL && !ms_string_match (m->authority, r->host, FALSE))
-    return FALSE;
+    return why_not (why, "authority %s \"%s\" does not match %s",
+                    match_kind_name (m->authority), m->authority->value, r->host);
   if (m->scheme != NULL && !ms_string_match (m->scheme, "http", FALSE))
-    return FALSE;
+    return why_not (why, "scheme does not match http");
   if (m->port != 0 && m->port != r->port)
-    return FALSE;
+    return why_not (why, "port %d is not %d", m->port, r->port);
   for (guint i = 0; i < m->headers->len; i++)
     {
       const MsHeaderMatch *h = &g_array_index (m->headers, MsHeaderMatch, i);
-      if (!ms_string_match (&h->match, ms_request_header (r, h->name), FALSE))
-        return FALSE;
+      const char *value = ms_request_header (r, h->name);
+      if (!ms_string_match (&h->match, value, FALSE))
+        return value == NULL ? why_not (why, "header %s is absent", h->name)
+                             : why_not (why, "header %s: %s \"%s\" does not match \"%s\"",
+                                        h->name, match_kind_name (&h->match),
+                                        h->match.value ? h->match.value : "", value);
     }
   for (guint i = 0; i < m->without_headers->len; i++)
     {
       const MsHeaderMatch *h = &g_array_index (m->without_headers, MsHeaderMatch, i);
       if (ms_string_match (&h->match, ms_request_header (r, h->name), FALSE))
-        return FALSE;
+        return why_not (why, "withoutHeaders: header %s matches", h->name);
     }
   for (guint i = 0; i < m->query_params->len; i++)
     {
       const MsHeaderMatch *h = &g_array_index (m->query_params, MsHeaderMatch, i);
       char buf[256];
       if (!ms_string_match (&h->match, query_value (r->path, h->name, buf, sizeof buf), FALSE))
-        return FALSE;
+        return why_not (why, "query parameter %s does not match", h->name);
     }
   return TRUE;
 }
 
-/* The first rule of vs that matches, or NULL. */
+/* The first rule of vs that matches, or NULL.  With explain, one line per
+ * rule tried. */
 static const MsHttpRoute *
-select_rule (const MsVirtualService *vs, const MsProxy *proxy, const MsRequest *request)
+select_rule (const MsVirtualService *vs, const MsProxy *proxy, const MsRequest *request,
+             GString *explain)
 {
   for (guint i = 0; i < vs->http->len; i++)
     {
@@ -186,16 +225,32 @@ select_rule (const MsVirtualService *vs, const MsProxy *proxy, const MsRequest *
       if (rule->matches->len == 0)
         {
           if (g_strv_contains ((const char *const *) vs->gateways, proxy->context))
-            return rule;
+            {
+              if (explain != NULL)
+                g_string_append_printf (explain, "    http[%u]%s%s: no match block: matches\n", i,
+                                        rule->name ? " " : "", rule->name ? rule->name : "");
+              return rule;
+            }
           continue;
         }
+      g_autoptr (GString) why = explain ? g_string_new (NULL) : NULL;
       for (guint k = 0; k < rule->matches->len; k++)
         {
           const MsHttpMatch *m = rule->matches->pdata[k];
-          if (match_applies (m, proxy, (const char *const *) vs->gateways)
-              && match_request (m, request))
-            return rule;
+          if (why != NULL && k > 0)
+            g_string_append (why, "; ");
+          if (match_applies (m, proxy, (const char *const *) vs->gateways, why)
+              && match_request (m, request, why))
+            {
+              if (explain != NULL)
+                g_string_append_printf (explain, "    http[%u]%s%s: match[%u] matches\n", i,
+                                        rule->name ? " " : "", rule->name ? rule->name : "", k);
+              return rule;
+            }
         }
+      if (explain != NULL)
+        g_string_append_printf (explain, "    http[%u]%s%s: no (%s)\n", i, rule->name ? " " : "",
+                                rule->name ? rule->name : "", why->str);
     }
   return NULL;
 }
@@ -560,7 +615,7 @@ ms_router_route (MsProxy *proxy, MsExchange *ex)
     }
   if (vs != NULL)
     {
-      const MsHttpRoute *rule = select_rule (vs, proxy, request);
+      const MsHttpRoute *rule = select_rule (vs, proxy, request, NULL);
       if (rule == NULL)
         {
           answer_locally (s, 404, MS_FLAG_NR);
@@ -617,4 +672,191 @@ ms_router_route (MsProxy *proxy, MsExchange *ex)
       return;
     }
   router_start (s);
+}
+
+/* Explaining a route decision (`meshsim explain`). */
+
+static void
+explain_retries (const MsRetryPolicy *p, GString *out)
+{
+  static const char *const names[] = {
+    "5xx", "gateway-error", "reset", "connect-failure", "retriable-4xx", "refused-stream",
+    "retriable-status-codes", "envoy-ratelimited",
+  };
+  if (p->attempts == 0)
+    {
+      g_string_append (out, "  retries: none (attempts 0)\n");
+      return;
+    }
+  g_string_append_printf (out, "  retries: up to %d on ", p->attempts);
+  gboolean first = TRUE;
+  gboolean codes = p->status_codes != NULL && p->status_codes->len > 0;
+  for (guint i = 0; i < G_N_ELEMENTS (names); i++)
+    if ((p->retry_on & (1u << i))
+        && ((1u << i) != MS_RETRY_ON_RETRIABLE_STATUS_CODES || codes))
+      {
+        g_string_append_printf (out, "%s%s", first ? "" : ",", names[i]);
+        first = FALSE;
+      }
+  if (p->status_codes != NULL && p->status_codes->len > 0)
+    {
+      g_string_append (out, " (codes");
+      for (guint i = 0; i < p->status_codes->len; i++)
+        g_string_append_printf (out, " %d", g_array_index (p->status_codes, int, i));
+      g_string_append (out, ")");
+    }
+  if (p->per_try_timeout > 0)
+    {
+      g_autofree char *d = ms_duration_format (p->per_try_timeout);
+      g_string_append_printf (out, ", per-try timeout %s", d);
+    }
+  g_string_append_printf (out, ", backoff 25ms base (jittered, capped at 250ms)%s\n",
+                          p->previous_hosts ? ", avoiding hosts already tried" : "");
+}
+
+static void
+explain_cluster (MsProxy *proxy, MsService *service, int port, const MsSubset *subset,
+                 GString *out)
+{
+  MsEnvoyCluster *c = ms_proxy_cluster (proxy, service, port, subset);
+  static const char *const lb_names[] = {
+    "LEAST_REQUEST (two random choices)", "ROUND_ROBIN", "RANDOM", "PASSTHROUGH",
+    "consistent hash",
+  };
+  g_string_append_printf (out, "  cluster %s\n", c->name);
+  g_string_append_printf (out, "    load balancer: %s\n",
+                          lb_names[c->policy ? c->policy->lb : MS_LB_LEAST_REQUEST]);
+  g_string_append (out, "    endpoints:");
+  if (c->hosts->len == 0)
+    g_string_append (out, " none (requests get 503 UH)");
+  for (guint i = 0; i < c->hosts->len; i++)
+    {
+      MsPod *pod = g_array_index (c->hosts, MsUpstreamHost, i).pod;
+      g_string_append_printf (out, " %s (%s)", pod->name, pod->version);
+    }
+  g_string_append_c (out, '\n');
+  if (c->policy != NULL && c->policy->connection_pool != NULL)
+    g_string_append_printf (out, "    connectionPool: set at %s:%d (not simulated yet)\n",
+                            c->policy->connection_pool->file, c->policy->connection_pool->line);
+  if (c->policy != NULL && c->policy->outlier_detection != NULL)
+    g_string_append_printf (out, "    outlierDetection: set at %s:%d (not simulated yet)\n",
+                            c->policy->outlier_detection->file,
+                            c->policy->outlier_detection->line);
+}
+
+void
+ms_router_explain (MsProxy *proxy, const MsRequest *request, GString *out)
+{
+  const MsIstio *istio = ms_mesh_istio (proxy->mesh);
+  MsCluster *kube = ms_mesh_cluster (proxy->mesh);
+  const MsVirtualService *vs;
+  MsService *service = NULL;
+  if (proxy->gateway)
+    {
+      vs = select_gateway_vs (proxy, request);
+      if (vs == NULL)
+        {
+          g_string_append_printf (out, "No Gateway server on port %d with a bound "
+                                       "VirtualService accepts host \"%s\": 404 NR\n",
+                                  request->port, request->host);
+          return;
+        }
+      g_string_append_printf (out, "Gateway: %s\n", proxy->context);
+    }
+  else
+    {
+      service = ms_cluster_resolve (kube, request->host, proxy->pod->namespace_);
+      if (service == NULL)
+        {
+          g_string_append_printf (out, "DNS: \"%s\" does not resolve from namespace %s: the app "
+                                       "gets a DNS error (status 0)\n",
+                                  request->host, proxy->pod->namespace_);
+          return;
+        }
+      g_string_append_printf (out, "DNS: %s -> Service %s\n", request->host, service->fqdn);
+      vs = ms_istio_vs_for_mesh (istio, service, proxy->pod->namespace_);
+    }
+  const MsHttpRoute *rule = NULL;
+  if (vs == NULL)
+    {
+      g_string_append (out, "VirtualService: none for this host; the Service itself, with "
+                            "Istio's defaults\n");
+      int port = request->port;
+      g_string_append (out, "Route:\n  timeout: none (Istio's default)\n");
+      explain_retries (&istio->default_retries, out);
+      explain_cluster (proxy, service, port, NULL, out);
+      return;
+    }
+  g_string_append_printf (out, "VirtualService: %s/%s (%s:%d)\n", vs->namespace_, vs->name,
+                          vs->node->file, vs->node->line);
+  rule = select_rule (vs, proxy, request, out);
+  if (rule == NULL)
+    {
+      g_string_append (out, "No rule matches: 404 NR from this proxy\n");
+      return;
+    }
+  g_string_append_printf (out, "Route: http rule at %s:%d\n", rule->node->file, rule->node->line);
+  if (rule->has_redirect)
+    {
+      g_string_append_printf (out, "  redirect %d to %s%s\n", rule->redirect_code,
+                              rule->redirect_authority ? rule->redirect_authority : "",
+                              rule->redirect_uri ? rule->redirect_uri : "");
+      return;
+    }
+  if (rule->has_direct_response)
+    {
+      g_string_append_printf (out, "  directResponse %d\n", rule->direct_status);
+      return;
+    }
+  if (rule->abort_status != 0)
+    g_string_append_printf (out, "  fault abort: %d for %g%% of requests (FI, never reaches a "
+                                 "host, never retried)\n", rule->abort_status, rule->abort_percent);
+  if (rule->fixed_delay > 0)
+    {
+      g_autofree char *d = ms_duration_format (rule->fixed_delay);
+      g_string_append_printf (out, "  fault delay: %s for %g%% of requests (DI, before the "
+                                   "route timeout starts)\n", d, rule->delay_percent);
+    }
+  if (rule->timeout > 0)
+    {
+      g_autofree char *d = ms_duration_format (rule->timeout);
+      g_string_append_printf (out, "  timeout: %s for all tries (504 UT)\n", d);
+    }
+  else
+    g_string_append (out, "  timeout: none (Istio's default)\n");
+  explain_retries (&rule->retries, out);
+  if (rule->rewrite_uri != NULL || rule->rewrite_authority != NULL)
+    g_string_append_printf (out, "  rewrite: uri %s, authority %s\n",
+                            rule->rewrite_uri ? rule->rewrite_uri : "(kept)",
+                            rule->rewrite_authority ? rule->rewrite_authority : "(kept)");
+  if (rule->mirror != NULL)
+    g_string_append_printf (out, "  mirror: %g%% to %s%s%s (host suffixed -shadow, answer "
+                                 "dropped)\n", rule->mirror_percent, rule->mirror->name,
+                            rule->mirror_subset ? " subset " : "",
+                            rule->mirror_subset ? rule->mirror_subset : "");
+  for (guint i = 0; i < rule->route->len; i++)
+    {
+      const MsRouteDestination *d = rule->route->pdata[i];
+      int port = d->port ? d->port : g_array_index (d->service->ports, MsServicePort, 0).port;
+      if (rule->route->len == 1)
+        g_string_append_printf (out, "  destination %s%s%s: all traffic\n", d->service->name,
+                                d->subset ? " subset " : "", d->subset ? d->subset : "");
+      else
+        g_string_append_printf (out, "  destination %s%s%s: weight %d (%.1f%%)\n",
+                                d->service->name, d->subset ? " subset " : "",
+                                d->subset ? d->subset : "", d->weight,
+                                100.0 * d->weight / rule->total_weight);
+      const MsSubset *subset = NULL;
+      if (d->subset != NULL)
+        {
+          const MsDestinationRule *dr = ms_istio_dr_for (istio, d->service);
+          subset = dr ? ms_istio_subset (dr, d->subset) : NULL;
+          if (subset == NULL)
+            {
+              g_string_append (out, "    subset not defined by any DestinationRule: 503 NC\n");
+              continue;
+            }
+        }
+      explain_cluster (proxy, d->service, port, subset, out);
+    }
 }

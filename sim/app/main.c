@@ -26,8 +26,10 @@ static const char usage_text[] =
   "\n"
   "Usage:\n"
   "  meshsim run FILE [OPTIONS]     run a scenario and print its report\n"
-  "  meshsim check FILE             load and check a scenario without running it\n"
-  "  meshsim help [COMMAND]         show help (for run or check)\n"
+  "  meshsim check FILE [--strict]  load and check a scenario without running it\n"
+  "  meshsim explain FILE --from SOURCE --url URL [-H 'name: value']...\n"
+  "                                 show how the mesh routes one request, step by step\n"
+  "  meshsim help [COMMAND]         show help (for run, check or explain)\n"
   "  meshsim --version              print the version\n"
   "\n"
   "A scenario (JSON or YAML) holds Kubernetes and Istio resources, how each\n"
@@ -57,6 +59,7 @@ static const char run_help[] =
   "  --output FILE       write the report to FILE instead of standard output\n"
   "  --reproducible      report sim.wall_ms as 0, so two runs give identical bytes\n"
   "  --quiet             no progress line on standard error\n"
+  "  --strict            treat warnings (e.g. an undefined subset) as errors\n"
   "\n"
   "Exit codes: 0 every expectation held, 1 one or more failed (each is printed on\n"
   "standard error with the value seen), 2 the scenario or the options are wrong.\n"
@@ -65,12 +68,35 @@ static const char run_help[] =
   "standard error; piped output never has one.\n";
 
 static const char check_help[] =
-  "Usage: meshsim check FILE\n"
+  "Usage: meshsim check FILE [--strict]\n"
   "\n"
-  "Loads the scenario in FILE with its manifests, checks every field and every\n"
-  "reference (workloads, Services, URLs, fault targets) and builds the world\n"
-  "without running it.  Prints warnings (resources meshsim ignores) and exits\n"
-  "0 when the scenario would run, 2 with the first error otherwise.\n";
+  "Like istioctl analyze, without a cluster: loads the scenario in FILE with\n"
+  "its manifests, checks every field and reference (workloads, Services, URLs,\n"
+  "fault targets, VirtualService hosts and subsets, Gateways) and builds the\n"
+  "world without running it.\n"
+  "\n"
+  "Errors (exit 2) are what Istio or Kubernetes would reject, or what cannot\n"
+  "run: unknown or misspelt fields, wrong types, a destination host with no\n"
+  "Service, a zero total weight.  Warnings are accepted by Istio but do not do\n"
+  "what they seem to: a route to an undefined subset (503 NC at run time), a\n"
+  "VirtualService bound to a missing Gateway, deprecated fields, a retryPolicy\n"
+  "under a DestinationRule.  Each line starts with FILE:LINE:COLUMN.  With\n"
+  "--strict, warnings fail the check too.\n";
+
+static const char explain_help[] =
+  "Usage: meshsim explain FILE --from SOURCE --url URL [-H 'name: value']... [-X METHOD]\n"
+  "\n"
+  "Shows, without running anything, how the mesh routes one request: DNS, the\n"
+  "VirtualService and why each earlier rule did not match, the rule chosen,\n"
+  "weights, subsets, the Envoy cluster and its endpoints, and every policy in\n"
+  "force (timeout, retries, faults, mirror, load balancer).\n"
+  "\n"
+  "SOURCE is \"ingress\" (through the ingress gateway), \"outside\" (no sidecar),\n"
+  "or a Deployment name, whose first pod sends the request.\n"
+  "\n"
+  "Example:\n"
+  "  meshsim explain scenarios/lab/handson1.json --from load-tester \\\n"
+  "    --url http://user-service.ecommerce-microservices/api/users -H 'canary: true'\n";
 
 static int
 fail_input (const char *message)
@@ -126,12 +152,28 @@ print_warnings (const GPtrArray *warnings)
     fprintf (stderr, "meshsim: warning: %s\n", (const char *) warnings->pdata[i]);
 }
 
+/* With --strict, warnings are errors: prints them as such. */
+static int
+warnings_gate (const GPtrArray *warnings, gboolean strict)
+{
+  if (!strict || warnings->len == 0)
+    {
+      print_warnings (warnings);
+      return 0;
+    }
+  for (guint i = 0; i < warnings->len; i++)
+    fprintf (stderr, "meshsim: error: %s\n", (const char *) warnings->pdata[i]);
+  fprintf (stderr, "meshsim: %u warning%s treated as error%s (--strict)\n", warnings->len,
+           warnings->len == 1 ? "" : "s", warnings->len == 1 ? "" : "s");
+  return EXIT_BAD_INPUT;
+}
+
 static int
 command_run (int argc, char **argv)
 {
   gint64 seed = -1;
   g_autofree char *duration_text = NULL, *format = NULL, *output = NULL;
-  gboolean reproducible = FALSE, quiet = FALSE, help = FALSE;
+  gboolean reproducible = FALSE, quiet = FALSE, help = FALSE, strict = FALSE;
   GOptionEntry entries[] = {
     { "seed", 0, 0, G_OPTION_ARG_INT64, &seed, "Seed", "N" },
     { "duration", 0, 0, G_OPTION_ARG_STRING, &duration_text, "Virtual time", "D" },
@@ -139,6 +181,7 @@ command_run (int argc, char **argv)
     { "output", 'o', 0, G_OPTION_ARG_FILENAME, &output, "Report file", "FILE" },
     { "reproducible", 0, 0, G_OPTION_ARG_NONE, &reproducible, "No wall-clock figures", NULL },
     { "quiet", 'q', 0, G_OPTION_ARG_NONE, &quiet, "No progress line", NULL },
+    { "strict", 0, 0, G_OPTION_ARG_NONE, &strict, "Warnings are errors", NULL },
     { "help", 'h', 0, G_OPTION_ARG_NONE, &help, "Help", NULL },
     { NULL },
   };
@@ -183,7 +226,8 @@ command_run (int argc, char **argv)
   g_autoptr (MsWorld) world = ms_world_new (scenario, run_seed, duration, &error);
   if (world == NULL)
     return fail_input (error->message);
-  print_warnings (ms_world_warnings (world));
+  if (warnings_gate (ms_world_warnings (world), strict) != 0)
+    return EXIT_BAD_INPUT;
 
   Progress progress = { .wall_start = g_get_monotonic_time (),
                         .enabled = !quiet && isatty (STDERR_FILENO),
@@ -222,7 +266,23 @@ command_run (int argc, char **argv)
 static int
 command_check (int argc, char **argv)
 {
-  if (argc == 2 && (g_str_equal (argv[1], "--help") || g_str_equal (argv[1], "-h")))
+  gboolean strict = FALSE, help = FALSE;
+  GOptionEntry entries[] = {
+    { "strict", 0, 0, G_OPTION_ARG_NONE, &strict, "Warnings are errors", NULL },
+    { "help", 'h', 0, G_OPTION_ARG_NONE, &help, "Help", NULL },
+    { NULL },
+  };
+  g_autoptr (GOptionContext) context = g_option_context_new (NULL);
+  g_option_context_set_help_enabled (context, FALSE);
+  g_option_context_add_main_entries (context, entries, NULL);
+  g_autoptr (GError) parse_error = NULL;
+  if (!g_option_context_parse (context, &argc, &argv, &parse_error))
+    {
+      g_autofree char *message =
+        g_strdup_printf ("%s (see 'meshsim help check')", parse_error->message);
+      return fail_input (message);
+    }
+  if (help)
     {
       fputs (check_help, stdout);
       return 0;
@@ -236,10 +296,74 @@ command_check (int argc, char **argv)
   g_autoptr (MsWorld) world = ms_world_new (scenario, scenario->seed, -1, &error);
   if (world == NULL)
     return fail_input (error->message);
-  print_warnings (ms_world_warnings (world));
+  if (warnings_gate (ms_world_warnings (world), strict) != 0)
+    return EXIT_BAD_INPUT;
   printf ("%s: ok (%u Deployments, %u Services, %u traffic sources, %u expectations)\n",
           argv[1], scenario->deployments->len, scenario->services->len, scenario->traffic->len,
           scenario->expect->len);
+  return 0;
+}
+
+static int
+command_explain (int argc, char **argv)
+{
+  g_autofree char *from = NULL, *url = NULL, *method = NULL;
+  g_auto (GStrv) headers = NULL;
+  gboolean help = FALSE;
+  GOptionEntry entries[] = {
+    { "from", 0, 0, G_OPTION_ARG_STRING, &from, "Source", "SOURCE" },
+    { "url", 0, 0, G_OPTION_ARG_STRING, &url, "URL", "URL" },
+    { "header", 'H', 0, G_OPTION_ARG_STRING_ARRAY, &headers, "Header", "'name: value'" },
+    { "request", 'X', 0, G_OPTION_ARG_STRING, &method, "Method", "METHOD" },
+    { "help", 'h', 0, G_OPTION_ARG_NONE, &help, "Help", NULL },
+    { NULL },
+  };
+  g_autoptr (GOptionContext) context = g_option_context_new (NULL);
+  g_option_context_set_help_enabled (context, FALSE);
+  g_option_context_add_main_entries (context, entries, NULL);
+  g_autoptr (GError) error = NULL;
+  if (!g_option_context_parse (context, &argc, &argv, &error))
+    {
+      g_autofree char *message = g_strdup_printf ("%s (see 'meshsim help explain')", error->message);
+      return fail_input (message);
+    }
+  if (help)
+    {
+      fputs (explain_help, stdout);
+      return 0;
+    }
+  if (argc != 2 || from == NULL || url == NULL)
+    return fail_input ("explain needs a scenario file, --from and --url "
+                       "(see 'meshsim help explain')");
+  g_auto (MsLabels) parsed = { 0 };
+  guint n = headers ? g_strv_length (headers) : 0;
+  parsed.keys = g_new0 (char *, n + 1);
+  parsed.values = g_new0 (char *, n + 1);
+  for (guint i = 0; i < n; i++)
+    {
+      const char *colon = strchr (headers[i], ':');
+      if (colon == NULL)
+        {
+          g_autofree char *message =
+            g_strdup_printf ("-H \"%s\": write a header as 'name: value'", headers[i]);
+          return fail_input (message);
+        }
+      g_autofree char *name = g_strndup (headers[i], colon - headers[i]);
+      parsed.keys[i] = g_ascii_strdown (g_strstrip (name), -1);
+      parsed.values[i] = g_strstrip (g_strdup (colon + 1));
+      parsed.n = i + 1;
+    }
+  g_autoptr (MsScenario) scenario = ms_scenario_load (argv[1], &error);
+  if (scenario == NULL)
+    return fail_input (error->message);
+  g_autoptr (MsWorld) world = ms_world_new (scenario, scenario->seed, -1, &error);
+  if (world == NULL)
+    return fail_input (error->message);
+  print_warnings (ms_world_warnings (world));
+  g_autoptr (GString) out = g_string_new (NULL);
+  if (!ms_world_explain (world, from, method ? method : "GET", url, &parsed, out, &error))
+    return fail_input (error->message);
+  fputs (out->str, stdout);
   return 0;
 }
 
@@ -270,10 +394,13 @@ main (int argc, char **argv)
         fputs (run_help, stdout);
       else if (g_str_equal (argv[2], "check"))
         fputs (check_help, stdout);
+      else if (g_str_equal (argv[2], "explain"))
+        fputs (explain_help, stdout);
       else
         {
           g_autofree char *message =
-            g_strdup_printf ("no help for \"%s\"; commands are run and check", argv[2]);
+            g_strdup_printf ("no help for \"%s\"; commands are run, check and explain",
+                             argv[2]);
           return fail_input (message);
         }
       return 0;
@@ -282,7 +409,9 @@ main (int argc, char **argv)
     return command_run (argc - 1, argv + 1);
   if (g_str_equal (command, "check"))
     return command_check (argc - 1, argv + 1);
-  static const char *const commands[] = { "run", "check", "help", NULL };
+  if (g_str_equal (command, "explain"))
+    return command_explain (argc - 1, argv + 1);
+  static const char *const commands[] = { "run", "check", "explain", "help", NULL };
   const char *guess = ms_read_suggest (command, commands);
   g_autofree char *message =
     guess ? g_strdup_printf ("unknown command \"%s\", did you mean \"%s\"?", command, guess)

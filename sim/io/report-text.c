@@ -182,6 +182,47 @@ write_services (const MsReportNode *services, GString *out)
 }
 
 static void
+write_edges (const MsReportNode *edges, GString *out)
+{
+  static const char *const header[] = {
+    "source", "service", "requests", "by version", "status / flags", NULL,
+  };
+  if (ms_report_n_children (edges) == 0)
+    return;
+  g_string_append (out, "\nMesh edges (as the client proxies saw them)\n");
+  Table *t = table_new (header);
+  for (guint i = 0; i < ms_report_n_children (edges); i++)
+    {
+      const char *source;
+      const MsReportNode *targets = ms_report_child (edges, i, &source);
+      for (guint k = 0; k < ms_report_n_children (targets); k++)
+        {
+          const char *service;
+          const MsReportNode *node = ms_report_child (targets, k, &service);
+          const MsReportNode *versions = ms_report_get (node, "versions");
+          GString *by_version = g_string_new (NULL);
+          for (guint v = 0; v < ms_report_n_children (versions); v++)
+            {
+              const char *version;
+              const MsReportNode *vn = ms_report_child (versions, v, &version);
+              g_string_append_printf (by_version, "%s%s:%" G_GINT64_FORMAT,
+                                      by_version->len ? " " : "", version,
+                                      ms_report_get_int (vn, "requests"));
+            }
+          GPtrArray *row = table_row (t);
+          cell (row, g_strdup (source));
+          cell (row, g_strdup (service));
+          cell (row, g_strdup_printf ("%" G_GINT64_FORMAT, ms_report_get_int (node, "requests")));
+          cell (row, g_string_free (by_version, FALSE));
+          g_autofree char *sc = counts (ms_report_get (node, "status"));
+          g_autofree char *fc = counts (ms_report_get (node, "flags"));
+          cell (row, g_strdup_printf ("%s  [%s]", sc, fc));
+        }
+    }
+  table_write (t, "  ", out);
+}
+
+static void
 write_calls (const MsReportNode *workloads, GString *out)
 {
   static const char *const header[] = { "workload", "call", "ok", "failed", "", NULL };
@@ -230,6 +271,7 @@ ms_report_write_text (const MsReport *report, GString *out)
                           ms_report_get_int (sim, "events"), ms_report_get_int (sim, "wall_ms"));
   write_traffic (ms_report_get (root, "traffic"), out);
   write_services (ms_report_get (root, "services"), out);
+  write_edges (ms_report_get (root, "edges"), out);
   write_calls (ms_report_get (root, "workloads"), out);
 
   const MsReportNode *warnings = ms_report_get (root, "warnings");
