@@ -800,6 +800,9 @@ read_traffic_policy (MsIstio *istio, const MsNode *node, MsTrafficPolicy *out, G
     "httpHeaderName", "httpCookie", "useSourceIp", "httpQueryParameterName", "ringHash",
     "maglev", "minimumRingSize", NULL,
   };
+  if (!ms_pool_settings_read (NULL, &out->pool, error)
+      || !ms_outlier_settings_read (NULL, istio->istio, &out->outlier, NULL, error))
+    return FALSE;
   if (node == NULL)
     return TRUE;
   const MsNode *retry_policy = ms_node_get (node, "retryPolicy");
@@ -827,6 +830,10 @@ read_traffic_policy (MsIstio *istio, const MsNode *node, MsTrafficPolicy *out, G
   out->node = node;
   out->connection_pool = ms_node_get (node, "connectionPool");
   out->outlier_detection = ms_node_get (node, "outlierDetection");
+  if (!ms_pool_settings_read (out->connection_pool, &out->pool, error)
+      || !ms_outlier_settings_read (out->outlier_detection, istio->istio, &out->outlier,
+                                    istio->warnings, error))
+    return FALSE;
   const MsNode *lb;
   if (!ms_read_child (node, "loadBalancer", MS_NODE_OBJECT, FALSE, &lb, error))
     return FALSE;
@@ -866,7 +873,6 @@ read_traffic_policy (MsIstio *istio, const MsNode *node, MsTrafficPolicy *out, G
                              "consistentHash needs httpHeaderName, httpCookie, "
                              "httpQueryParameterName or useSourceIp");
     }
-  (void) istio;
   return TRUE;
 }
 
@@ -917,9 +923,15 @@ read_destination_rule (MsIstio *istio, MsCluster *cluster, const MsIstioConfig *
       else
         {
           if (s->policy.connection_pool == NULL)
-            s->policy.connection_pool = dr->policy.connection_pool;
+            {
+              s->policy.connection_pool = dr->policy.connection_pool;
+              s->policy.pool = dr->policy.pool;
+            }
           if (s->policy.outlier_detection == NULL)
-            s->policy.outlier_detection = dr->policy.outlier_detection;
+            {
+              s->policy.outlier_detection = dr->policy.outlier_detection;
+              s->policy.outlier = dr->policy.outlier;
+            }
           if (ms_node_get (s->policy.node, "loadBalancer") == NULL)
             {
               s->policy.lb = dr->policy.lb;

@@ -17,6 +17,8 @@
 #include <glib.h>
 
 #include "models/kube/cluster.h"
+#include "models/mesh/outlier.h"
+#include "models/mesh/pool.h"
 #include "sim/io/scenario.h"
 
 G_BEGIN_DECLS
@@ -147,13 +149,14 @@ typedef enum {
   MS_HASH_SOURCE_IP,
 } MsHashKind;
 
-/* TrafficPolicy (the parts this room models; pools and outlier detection
- * are read by models/mesh/resilience once it exists). */
+/* TrafficPolicy. */
 typedef struct {
   gboolean set;
   MsLbKind lb;
   MsHashKind hash;
   char *hash_key;
+  MsPoolSettings pool;          /* connectionPool (pool.h) */
+  MsOutlierSettings outlier;    /* outlierDetection (outlier.h) */
   const MsNode *connection_pool;
   const MsNode *outlier_detection;
   const MsNode *node;

@@ -15,10 +15,20 @@
 
 #include <string.h>
 
+/* One time a host was out of one proxy's cluster. */
+typedef struct {
+  MsProxy *proxy;
+  MsEnvoyCluster *cluster;
+  MsPod *pod;
+  MsTime start;
+  MsTime end;               /* -1: still ejected */
+} Window;
+
 struct _MsMesh {
   MsCluster *cluster;
   MsIstio *istio;
   GPtrArray *proxies;       /* MsProxy *, owned, in creation order */
+  GArray *windows;          /* Window, in the order ejections happened */
 };
 
 typedef struct {
@@ -35,8 +45,11 @@ static void
 envoy_cluster_free (gpointer data)
 {
   MsEnvoyCluster *c = data;
+  ms_outlier_cluster_clear (c);
+  g_clear_pointer (&c->pool, ms_pool_free);
   g_free (c->name);
-  g_array_unref (c->hosts);
+  g_ptr_array_unref (c->hosts);
+  g_ptr_array_unref (c->known);
   g_free (c);
 }
 
@@ -69,6 +82,7 @@ ms_mesh_new (const MsScenario *scenario, MsCluster *cluster, GError **error)
   mesh->cluster = cluster;
   mesh->istio = istio;
   mesh->proxies = g_ptr_array_new_with_free_func (proxy_free);
+  mesh->windows = g_array_new (FALSE, FALSE, sizeof (Window));
   return mesh;
 }
 
@@ -78,6 +92,7 @@ ms_mesh_free (MsMesh *mesh)
   if (mesh == NULL)
     return;
   g_ptr_array_unref (mesh->proxies);
+  g_array_unref (mesh->windows);
   ms_istio_free (mesh->istio);
   g_free (mesh);
 }
@@ -180,29 +195,41 @@ subset_selects (const MsSubset *subset, const MsPod *pod)
   return TRUE;
 }
 
-/* Rebuilds the host list from the Service's endpoints, keeping the state
- * of hosts that stay. */
+/* Rebuilds the host list from the Service's endpoints.  Hosts that stay
+ * keep their state; a pod seen before gets its old host back. */
 static void
 refresh_hosts (MsEnvoyCluster *c, guint generation)
 {
-  GArray *old = c->hosts;
-  c->hosts = g_array_new (FALSE, TRUE, sizeof (MsUpstreamHost));
+  g_ptr_array_set_size (c->hosts, 0);
   for (guint i = 0; i < c->service->endpoints->len; i++)
     {
       MsPod *pod = c->service->endpoints->pdata[i];
       if (!subset_selects (c->subset, pod))
         continue;
-      MsUpstreamHost host = { pod, 0 };
-      for (guint k = 0; old != NULL && k < old->len; k++)
-        if (g_array_index (old, MsUpstreamHost, k).pod == pod)
-          host = g_array_index (old, MsUpstreamHost, k);
-      g_array_append_val (c->hosts, host);
+      MsUpstreamHost *host = NULL;
+      for (guint k = 0; k < c->known->len && host == NULL; k++)
+        if (((MsUpstreamHost *) c->known->pdata[k])->pod == pod)
+          host = c->known->pdata[k];
+      if (host == NULL)
+        {
+          host = g_new0 (MsUpstreamHost, 1);
+          host->pod = pod;
+          host->window = -1;
+          host->outlier.last_unejection = -1;
+          g_ptr_array_add (c->known, host);
+        }
+      g_ptr_array_add (c->hosts, host);
     }
-  if (old != NULL)
-    g_array_unref (old);
   c->generation = generation;
   if (c->next_host >= c->hosts->len)
     c->next_host = 0;
+  ms_outlier_hosts_changed (c);
+}
+
+static void
+pool_ready (gpointer waiter, MsPoolConn *connection)
+{
+  ms_router_pool_ready (waiter, connection);
 }
 
 MsEnvoyCluster *
@@ -220,12 +247,18 @@ ms_proxy_cluster (MsProxy *proxy, MsService *service, int port, const MsSubset *
         }
     }
   MsEnvoyCluster *c = g_new0 (MsEnvoyCluster, 1);
+  c->proxy = proxy;
   c->service = service;
   c->port = port;
   c->subset = subset;
   const MsDestinationRule *dr = ms_istio_dr_for (proxy->mesh->istio, service);
   c->policy = subset ? &subset->policy : dr ? &dr->policy : NULL;
   c->name = g_strdup_printf ("outbound|%d|%s|%s", port, subset ? subset->name : "", service->fqdn);
+  c->hosts = g_ptr_array_new ();
+  c->known = g_ptr_array_new_with_free_func (g_free);
+  if (c->policy != NULL && c->policy->pool.set)
+    c->pool = ms_pool_new (&c->policy->pool, pool_ready);
+  ms_outlier_cluster_init (c);
   refresh_hosts (c, generation);
   g_ptr_array_add (proxy->clusters, c);
   return c;
@@ -299,21 +332,44 @@ MsUpstreamHost *
 ms_proxy_pick_host (MsProxy *proxy, MsEnvoyCluster *c, const MsRequest *request,
                     MsPod *const *tried, guint n_tried)
 {
-  guint n = c->hosts->len;
-  if (n == 0)
+  guint total = c->hosts->len;
+  if (total == 0)
     return NULL;
+  /* Healthy hosts only, unless Envoy's panic mode applies: with Istio's
+   * minHealthPercent (the panic threshold, 0 by default) above 0 and the
+   * healthy share below it, every host is a candidate again. */
+  MsUpstreamHost *stack[64];
+  MsUpstreamHost **hosts = total <= G_N_ELEMENTS (stack) ? stack : g_new (MsUpstreamHost *, total);
+  guint n = 0;
+  for (guint i = 0; i < total; i++)
+    {
+      MsUpstreamHost *h = c->hosts->pdata[i];
+      if (!h->outlier.ejected)
+        hosts[n++] = h;
+    }
+  const MsOutlierSettings *od = c->outlier.settings;
+  if (od != NULL && od->min_health_percent > 0 && 100.0 * n / total < od->min_health_percent)
+    {
+      for (guint i = 0; i < total; i++)
+        hosts[i] = c->hosts->pdata[i];
+      n = total;
+    }
+  MsUpstreamHost *pick = NULL;
+  if (n == 0)
+    goto out;
   MsLbKind lb = c->policy ? c->policy->lb : MS_LB_LEAST_REQUEST;
-  MsUpstreamHost *hosts = (MsUpstreamHost *) c->hosts->data;
 
   if (lb == MS_LB_CONSISTENT_HASH)
     {
       char buf[256];
       const char *key = hash_key (c->policy, request, proxy, buf, sizeof buf);
       if (key != NULL)
-        return &hosts[hash_string (key) % n];
+        {
+          pick = hosts[hash_string (key) % n];
+          goto out;
+        }
       lb = MS_LB_RANDOM;
     }
-  MsUpstreamHost *pick = NULL;
   /* Envoy's previous_hosts predicate: re-select up to 5 times while the
    * pick was already tried. */
   for (int attempt = 0; attempt < 5; attempt++)
@@ -322,20 +378,20 @@ ms_proxy_pick_host (MsProxy *proxy, MsEnvoyCluster *c, const MsRequest *request,
         {
         case MS_LB_ROUND_ROBIN:
         case MS_LB_PASSTHROUGH:
-          pick = &hosts[c->next_host];
+          pick = hosts[c->next_host % n];
           c->next_host = (c->next_host + 1) % n;
           break;
         case MS_LB_RANDOM:
-          pick = &hosts[ms_random_below (&proxy->random, n)];
+          pick = hosts[ms_random_below (&proxy->random, n)];
           break;
         case MS_LB_LEAST_REQUEST:
         default:
           if (n == 1)
-            pick = &hosts[0];
+            pick = hosts[0];
           else
             {
-              MsUpstreamHost *a = &hosts[ms_random_below (&proxy->random, n)];
-              MsUpstreamHost *b = &hosts[ms_random_below (&proxy->random, n)];
+              MsUpstreamHost *a = hosts[ms_random_below (&proxy->random, n)];
+              MsUpstreamHost *b = hosts[ms_random_below (&proxy->random, n)];
               pick = b->active < a->active ? b : a;
             }
           break;
@@ -343,7 +399,27 @@ ms_proxy_pick_host (MsProxy *proxy, MsEnvoyCluster *c, const MsRequest *request,
       if (!was_tried (pick, tried, n_tried))
         break;
     }
+out:
+  if (hosts != stack)
+    g_free (hosts);
   return pick;
+}
+
+/* Ejection windows. */
+
+int
+ms_mesh_window_open (MsMesh *mesh, MsProxy *proxy, MsEnvoyCluster *cluster, MsPod *pod,
+                     MsTime start)
+{
+  Window w = { proxy, cluster, pod, start, -1 };
+  g_array_append_val (mesh->windows, w);
+  return (int) mesh->windows->len - 1;
+}
+
+void
+ms_mesh_window_close (MsMesh *mesh, int window, MsTime end)
+{
+  g_array_index (mesh->windows, Window, window).end = end;
 }
 
 /* Edges. */
@@ -398,9 +474,67 @@ compare_int (gconstpointer a, gconstpointer b)
   return *(const int *) a - *(const int *) b;
 }
 
+static void
+report_resilience (const MsMesh *mesh, MsReportNode *root)
+{
+  if (mesh->windows->len > 0)
+    {
+      MsReportNode *list = ms_report_array (root, "ejections");
+      for (guint i = 0; i < mesh->windows->len; i++)
+        {
+          const Window *w = &g_array_index (mesh->windows, Window, i);
+          MsReportNode *node = ms_report_append_object (list);
+          ms_report_set_string (node, "client", w->proxy->pod->name);
+          ms_report_set_string (node, "cluster", w->cluster->name);
+          ms_report_set_string (node, "pod", w->pod->name);
+          ms_report_set_double (node, "from_s", (double) w->start / 1e6);
+          if (w->end >= 0)
+            ms_report_set_double (node, "to_s", (double) w->end / 1e6);
+          else
+            ms_report_set_string (node, "to_s", "end");
+        }
+    }
+  /* Envoy's cluster stats, for clusters with a pool or outlier detection,
+   * summed over the proxies of one client workload. */
+  for (guint p = 0; p < mesh->proxies->len; p++)
+    {
+      MsProxy *proxy = mesh->proxies->pdata[p];
+      for (guint i = 0; i < proxy->clusters->len; i++)
+        {
+          MsEnvoyCluster *c = proxy->clusters->pdata[i];
+          if (c->pool == NULL && c->outlier.settings == NULL)
+            continue;
+          MsReportNode *node = ms_report_object (
+            ms_report_object (ms_report_object (root, "clusters"), source_name (proxy)), c->name);
+          if (c->pool != NULL)
+            {
+              const MsPoolStats *st = ms_pool_stats (c->pool);
+              ms_report_add_int (node, "upstream_cx_total", (gint64) st->upstream_cx_total);
+              ms_report_add_int (node, "upstream_cx_overflow", (gint64) st->upstream_cx_overflow);
+              ms_report_add_int (node, "upstream_rq_total", (gint64) st->upstream_rq_total);
+              ms_report_add_int (node, "upstream_rq_pending_total",
+                                 (gint64) st->upstream_rq_pending_total);
+              ms_report_add_int (node, "upstream_rq_pending_overflow",
+                                 (gint64) st->upstream_rq_pending_overflow);
+              ms_report_add_int (node, "upstream_rq_retry_overflow",
+                                 (gint64) st->upstream_rq_retry_overflow);
+            }
+          if (c->outlier.settings != NULL)
+            {
+              MsReportNode *od = ms_report_object (node, "outlier_detection");
+              ms_report_add_int (od, "ejections_active", c->outlier.ejections_active);
+              ms_report_add_int (od, "ejections_enforced_total",
+                                 (gint64) c->outlier.ejections_enforced_total);
+              ms_report_add_int (od, "ejections_overflow", (gint64) c->outlier.ejections_overflow);
+            }
+        }
+    }
+}
+
 void
 ms_mesh_report (const MsMesh *mesh, MsReportNode *root)
 {
+  report_resilience (mesh, root);
   MsReportNode *edges = ms_report_object (root, "edges");
   /* Proxies are walked in creation order (scenario order), edges in the
    * order first used: both deterministic.  Counts of several pods of one

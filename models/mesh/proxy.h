@@ -9,15 +9,21 @@
 #pragma once
 
 #include "models/mesh/mesh.h"
+#include "models/mesh/outlier.h"
+#include "models/mesh/pool.h"
 
 G_BEGIN_DECLS
 
 typedef struct _MsProxy MsProxy;
 
-/* An endpoint as one cluster of one proxy sees it. */
+/* An endpoint as one cluster of one proxy sees it.  Hosts live as long as
+ * their cluster, even after leaving the endpoints (a scale down), because
+ * requests in flight still point at them. */
 typedef struct {
   MsPod *pod;
   guint active;             /* requests in flight from this proxy */
+  MsOutlierHost outlier;
+  int window;               /* index of its open ejection window, or -1 */
 } MsUpstreamHost;
 
 typedef struct {
@@ -26,9 +32,13 @@ typedef struct {
   const MsSubset *subset;   /* NULL: the whole Service */
   const MsTrafficPolicy *policy;
   char *name;               /* outbound|9080|v1|reviews.default.svc.cluster.local */
-  GArray *hosts;            /* MsUpstreamHost */
+  GPtrArray *hosts;         /* MsUpstreamHost *, the current endpoints */
+  GPtrArray *known;         /* MsUpstreamHost *, owned: every host ever seen */
   guint generation;         /* of the cluster topology the hosts reflect */
   guint next_host;          /* ROUND_ROBIN cursor */
+  MsOutlierCluster outlier;
+  MsPool *pool;             /* NULL: no connectionPool limits */
+  struct _MsProxy *proxy;
 } MsEnvoyCluster;
 
 /* Requests and answers counted by a client proxy per destination. */
@@ -65,6 +75,21 @@ MsUpstreamHost *ms_proxy_pick_host (MsProxy *proxy, MsEnvoyCluster *cluster,
                                     const MsRequest *request, MsPod *const *tried,
                                     guint n_tried);
 
+/* Outlier detection (outlier.c).  result records one try's outcome at a
+ * host: an HTTP status, or 503 for a connect failure and 504 for a
+ * timeout, as Envoy maps local-origin errors when they are not split. */
+void ms_outlier_cluster_init (MsEnvoyCluster *cluster);
+void ms_outlier_result (MsEnvoyCluster *cluster, MsUpstreamHost *host, int status);
+void ms_outlier_cluster_clear (MsEnvoyCluster *cluster);
+/* Recounts ejections_active after the host list changed. */
+void ms_outlier_hosts_changed (MsEnvoyCluster *cluster);
+
+/* Ejection windows, kept by the mesh for the report.  Returns the window's
+ * index. */
+int ms_mesh_window_open (MsMesh *mesh, MsProxy *proxy, MsEnvoyCluster *cluster, MsPod *pod,
+                         MsTime start);
+void ms_mesh_window_close (MsMesh *mesh, int window, MsTime end);
+
 /* Counts a final answer on the edge to service. */
 void ms_proxy_count (MsProxy *proxy, MsService *service, const char *version, int status,
                      guint32 flags);
@@ -72,6 +97,9 @@ void ms_proxy_count (MsProxy *proxy, MsService *service, const char *version, in
 /* Routes an exchange from the proxy's pod (or, for the gateway, from a
  * client) and finishes it with the mesh's answer.  router.c */
 void ms_router_route (MsProxy *proxy, MsExchange *exchange);
+
+/* A pending request got its connection (router.c). */
+void ms_router_pool_ready (gpointer stream, MsPoolConn *connection);
 
 /* Writes the route decision for request from proxy, step by step.
  * router.c */

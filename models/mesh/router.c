@@ -40,6 +40,9 @@ typedef struct {
   MsEnvoyCluster *cluster;
   MsExchange *attempt;          /* the try in flight, or NULL */
   MsUpstreamHost *host;         /* its host */
+  MsPoolConn *connection;       /* its pooled connection, if the cluster pools */
+  gboolean pending;             /* waiting in the pool's pending queue */
+  gboolean retrying;            /* holds one of the pool's maxRetries */
   MsTimer route_timer, try_timer, backoff_timer;
   MsPod *tried[MAX_TRIED];
   guint n_tried;
@@ -348,8 +351,11 @@ static void
 try_failed (Stream *s, gboolean retriable, int status, guint32 flags, MsReset reset,
             MsBody *body, MsPod *upstream)
 {
-  if (retriable && s->retries_done < s->retries->attempts)
+  MsPool *pool = s->cluster->pool;
+  if (retriable && s->retries_done < s->retries->attempts
+      && (pool == NULL || ms_pool_retry_begin (pool)))
     {
+      s->retrying = pool != NULL;
       s->retries_done++;
       MsTime ceiling = MIN (BACKOFF_BASE * ((1 << MIN (s->retries_done, 10)) - 1), BACKOFF_MAX);
       MsTime wait = (MsTime) ms_random_below (&s->proxy->random, (guint64) ceiling);
@@ -361,12 +367,30 @@ try_failed (Stream *s, gboolean retriable, int status, guint32 flags, MsReset re
   stream_finish (s, status, flags, reset, body, upstream);
 }
 
+/* The try is over: the host has one request less, the connection goes
+ * back to the pool (closed unless keep_alive), the retry slot is freed. */
 static void
-release_host (Stream *s)
+release_host (Stream *s, gboolean keep_alive)
 {
   if (s->host != NULL && s->host->active > 0)
     s->host->active--;
   s->host = NULL;
+  MsPool *pool = s->cluster ? s->cluster->pool : NULL;
+  if (pool != NULL && s->pending)
+    {
+      ms_pool_cancel (pool, s);
+      s->pending = FALSE;
+    }
+  if (pool != NULL && s->retrying)
+    {
+      ms_pool_retry_end (pool);
+      s->retrying = FALSE;
+    }
+  if (pool != NULL && s->connection != NULL)
+    {
+      MsPoolConn *connection = g_steal_pointer (&s->connection);
+      ms_pool_release (pool, connection, keep_alive);
+    }
 }
 
 static void
@@ -375,11 +399,13 @@ try_done (MsExchange *ex, gpointer data)
   Stream *s = data;
   ms_sim_cancel (sim_of (s), &s->try_timer);
   s->attempt = NULL;
-  /* The host list may have been rebuilt meanwhile; the pointer is only
-   * trusted if it still names the pod that answered. */
-  release_host (s);
   int status = ex->status;
   MsReset reset = ex->reset;
+  /* Outlier detection sees every try; local-origin failures count as 503
+   * (connect) and 504 (timeout). */
+  MsUpstreamHost *host = s->host;
+  release_host (s, status != 0);
+  ms_outlier_result (s->cluster, host, status != 0 ? status : 503);
   g_autoptr (MsBody) body = ex->body ? ms_body_ref (ex->body) : NULL;
   MsPod *upstream = ex->upstream;
   ms_exchange_unref (ex);
@@ -399,6 +425,8 @@ try_done (MsExchange *ex, gpointer data)
   stream_finish (s, status, 0, MS_RESET_NONE, body, upstream);
 }
 
+/* Resets the try in flight: Envoy closes an HTTP/1.1 connection whose
+ * request it abandons. */
 static void
 abandon_try (Stream *s)
 {
@@ -408,7 +436,7 @@ abandon_try (Stream *s)
       ms_exchange_unref (s->attempt);
       s->attempt = NULL;
     }
-  release_host (s);
+  release_host (s, FALSE);
 }
 
 static void
@@ -416,7 +444,9 @@ try_timeout (MsSim *sim, gpointer data)
 {
   (void) sim;
   Stream *s = data;
+  MsUpstreamHost *host = s->host;
   abandon_try (s);
+  ms_outlier_result (s->cluster, host, 504);
   const MsRetryPolicy *p = s->retries;
   gboolean retriable = (p->retry_on & (MS_RETRY_ON_5XX | MS_RETRY_ON_GATEWAY_ERROR))
                        || retriable_status (p, 504);
@@ -430,6 +460,16 @@ route_timeout (MsSim *sim, gpointer data)
   Stream *s = data;
   abandon_try (s);
   stream_finish (s, 504, MS_FLAG_UT, MS_RESET_NONE, NULL, NULL);
+}
+
+/* The try has its host (and connection): send it. */
+static void
+try_send (Stream *s)
+{
+  MsCluster *cluster = ms_mesh_cluster (s->proxy->mesh);
+  s->attempt = ms_exchange_new (ms_cluster_pool (cluster), s->request, s->proxy->pod,
+                                ms_sim_now (sim_of (s)), try_done, s);
+  ms_cluster_connect (s->proxy->pod, s->host->pod, s->cluster->service, s->attempt);
 }
 
 static void
@@ -446,13 +486,39 @@ try_start (Stream *s)
     s->tried[s->n_tried++] = host->pod;
   host->active++;
   s->host = host;
-  MsCluster *cluster = ms_mesh_cluster (s->proxy->mesh);
   MsSim *sim = sim_of (s);
-  s->attempt = ms_exchange_new (ms_cluster_pool (cluster), s->request, s->proxy->pod,
-                                ms_sim_now (sim), try_done, s);
+  /* The per-try timeout starts when the router starts the try, before the
+   * pool has a connection for it. */
   if (s->retries->per_try_timeout > 0)
     s->try_timer = ms_sim_schedule (sim, s->retries->per_try_timeout, try_timeout, s);
-  ms_cluster_connect (s->proxy->pod, host->pod, s->cluster->service, s->attempt);
+  if (s->cluster->pool != NULL)
+    {
+      switch (ms_pool_acquire (s->cluster->pool, host, s, &s->connection))
+        {
+        case MS_POOL_READY:
+          break;
+        case MS_POOL_PENDING:
+          s->pending = TRUE;
+          return;
+        case MS_POOL_OVERFLOW:
+        default:
+          /* Circuit breaking: answered here, nothing reaches the host, and
+           * it is not retried. */
+          release_host (s, TRUE);
+          stream_finish (s, 503, MS_FLAG_UO, MS_RESET_NONE, NULL, NULL);
+          return;
+        }
+    }
+  try_send (s);
+}
+
+void
+ms_router_pool_ready (gpointer data, MsPoolConn *connection)
+{
+  Stream *s = data;
+  s->pending = FALSE;
+  s->connection = connection;
+  try_send (s);
 }
 
 static void
@@ -731,17 +797,48 @@ explain_cluster (MsProxy *proxy, MsService *service, int port, const MsSubset *s
     g_string_append (out, " none (requests get 503 UH)");
   for (guint i = 0; i < c->hosts->len; i++)
     {
-      MsPod *pod = g_array_index (c->hosts, MsUpstreamHost, i).pod;
+      MsPod *pod = ((MsUpstreamHost *) c->hosts->pdata[i])->pod;
       g_string_append_printf (out, " %s (%s)", pod->name, pod->version);
     }
   g_string_append_c (out, '\n');
-  if (c->policy != NULL && c->policy->connection_pool != NULL)
-    g_string_append_printf (out, "    connectionPool: set at %s:%d (not simulated yet)\n",
-                            c->policy->connection_pool->file, c->policy->connection_pool->line);
-  if (c->policy != NULL && c->policy->outlier_detection != NULL)
-    g_string_append_printf (out, "    outlierDetection: set at %s:%d (not simulated yet)\n",
-                            c->policy->outlier_detection->file,
-                            c->policy->outlier_detection->line);
+  if (c->policy != NULL && c->policy->pool.set)
+    {
+      const MsPoolSettings *p = &c->policy->pool;
+      g_string_append (out, "    connection pool (this proxy, all hosts of the cluster):");
+      if (p->max_connections != G_MAXUINT32)
+        g_string_append_printf (out, " maxConnections %u", p->max_connections);
+      if (p->max_pending != G_MAXUINT32)
+        g_string_append_printf (out, " http1MaxPendingRequests %u", p->max_pending);
+      if (p->max_requests != G_MAXUINT32)
+        g_string_append_printf (out, " http2MaxRequests %u", p->max_requests);
+      if (p->max_requests_per_connection != 0)
+        g_string_append_printf (out, " maxRequestsPerConnection %u", p->max_requests_per_connection);
+      if (p->max_retries != G_MAXUINT32)
+        g_string_append_printf (out, " maxRetries %u", p->max_retries);
+      g_string_append (out, "; overflow answers 503 UO\n");
+    }
+  if (c->policy != NULL && c->policy->outlier.set)
+    {
+      const MsOutlierSettings *o = &c->policy->outlier;
+      g_autofree char *interval = ms_duration_format (o->interval);
+      g_autofree char *base = ms_duration_format (o->base_ejection);
+      g_string_append_printf (out, "    outlier detection: eject after %u consecutive 5xx",
+                              o->consecutive_5xx);
+      if (o->consecutive_gateway > 0)
+        g_string_append_printf (out, " or %u consecutive gateway errors", o->consecutive_gateway);
+      g_string_append_printf (out, "; interval %s, base ejection %s, maxEjectionPercent %g%s, "
+                                   "minHealthPercent %g (%s)\n", interval, base,
+                              o->max_ejection_percent,
+                              o->legacy_percent_rule ? " (first ejection always allowed)" : "",
+                              o->min_health_percent,
+                              o->min_health_percent > 0 ? "panic routing below it"
+                                                        : "all ejected: 503 UH");
+      guint total = c->hosts->len;
+      if (!o->legacy_percent_rule && total > 0 && 100.0 / total > o->max_ejection_percent)
+        g_string_append_printf (out, "      note: with %u host%s, ejecting one is %.0f%% > %g%%: "
+                                     "no host can ever be ejected\n", total, total == 1 ? "" : "s",
+                                100.0 / total, o->max_ejection_percent);
+    }
 }
 
 void

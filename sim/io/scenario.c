@@ -13,7 +13,7 @@
 #include <string.h>
 
 const char *const ms_istio_releases[] = {
-  "1.20", "1.21", "1.22", "1.23", "1.24", "1.25", "1.26", "1.27", "1.28", NULL,
+  "1.18", "1.19", "1.20", "1.21", "1.22", "1.23", "1.24", "1.25", "1.26", "1.27", "1.28", NULL,
 };
 
 /* Scenario files are written by people: far beyond these sizes, the file
