@@ -639,6 +639,12 @@ report_services (const MsWorld *w, MsReportNode *root)
       MsService *s = list->pdata[i];
       MsReportNode *node = ms_report_object (services, s->report_name);
       ms_report_set_int (node, "requests", (gint64) s->requests);
+      /* Work still under way when the run stopped (a call its app gave up
+       * on, a mirrored copy): received, not yet answered. */
+      guint64 answered = 0;
+      for (int code = 0; code < MS_STATUS_MAX; code++)
+        answered += s->status[code];
+      ms_report_set_int (node, "in_flight", (gint64) (s->requests - MIN (answered, s->requests)));
       MsReportNode *status = ms_report_object (node, "status");
       for (int code = 0; code < MS_STATUS_MAX; code++)
         if (s->status[code] > 0)

@@ -250,6 +250,10 @@ ms_exchange_cancel (MsExchange *ex)
 {
   ex->cancelled = TRUE;
   ex->done = NULL;
+  MsExchangeDone on_cancel = ex->on_cancel;
+  ex->on_cancel = NULL;
+  if (on_cancel != NULL && !ex->finished)
+    on_cancel (ex, ex->cancel_data);
 }
 
 /* Bodies. */

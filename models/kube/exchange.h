@@ -113,6 +113,11 @@ struct _MsExchange {
   gboolean cancelled;
   MsExchangeDone done;
   gpointer done_data;
+  /* Told when the creator gives up before the end (a proxy carrying the
+   * request resets its upstream side, as Envoy does on a downstream
+   * disconnect). */
+  MsExchangeDone on_cancel;
+  gpointer cancel_data;
   MsExchange *next_free;
 };
 
@@ -147,8 +152,9 @@ void ms_exchange_unref (MsExchange *exchange);
 void ms_exchange_finish (MsExchange *exchange, int status, guint32 flags,
                          MsReset reset, MsBody *body);
 
-/* The creator gives up: the done callback will not be called.  Does not
- * drop the creator's reference. */
+/* The creator gives up: the done callback will not be called, and the
+ * carrier's on_cancel (if any) is.  Does not drop the creator's
+ * reference. */
 void ms_exchange_cancel (MsExchange *exchange);
 
 /* Bodies: immutable, reference counted.  Either a fixed text, or a composite

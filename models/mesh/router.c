@@ -44,6 +44,7 @@ typedef struct {
   gboolean pending;             /* waiting in the pool's pending queue */
   gboolean retrying;            /* holds one of the pool's maxRetries */
   MsTimer route_timer, try_timer, backoff_timer;
+  MsTimer step_timer;           /* a fault delay or a local answer */
   MsPod *tried[MAX_TRIED];
   guint n_tried;
   int retries_done;
@@ -66,8 +67,13 @@ stream_finish (Stream *s, int status, guint32 flags, MsReset reset, MsBody *body
   ms_sim_cancel (sim, &s->route_timer);
   ms_sim_cancel (sim, &s->try_timer);
   ms_sim_cancel (sim, &s->backoff_timer);
+  ms_sim_cancel (sim, &s->step_timer);
+  s->downstream->on_cancel = NULL;
+  /* The destination is known from the endpoint the proxy picked, even
+   * when no response came back (a timeout, a reset). */
+  MsPod *picked = upstream ? upstream : s->n_tried > 0 ? s->tried[s->n_tried - 1] : NULL;
   if (s->cluster != NULL)
-    ms_proxy_count (s->proxy, s->cluster->service, upstream ? upstream->version : "unknown",
+    ms_proxy_count (s->proxy, s->cluster->service, picked ? picked->version : "unknown",
                     status, s->flags | flags);
   s->downstream->upstream = upstream;
   ms_exchange_finish (s->downstream, status, s->flags | flags, reset, body);
@@ -106,7 +112,7 @@ answer_locally (Stream *s, int status, guint32 flags)
 {
   s->downstream->app_status = status;
   s->flags |= flags;
-  ms_sim_schedule (sim_of (s), 0, finish_later_cb, s);
+  s->step_timer = ms_sim_schedule (sim_of (s), 0, finish_later_cb, s);
 }
 
 /* Matching. */
@@ -627,6 +633,17 @@ pick_destination (MsProxy *proxy, const MsHttpRoute *rule)
   g_assert_not_reached ();
 }
 
+/* The app gave up on the request (its own timeout): Envoy resets the
+ * upstream side and records the request as 0 DC. */
+static void
+downstream_gone (MsExchange *ex, gpointer data)
+{
+  (void) ex;
+  Stream *s = data;
+  abandon_try (s);
+  stream_finish (s, 0, MS_FLAG_DC, MS_RESET_NONE, NULL, NULL);
+}
+
 static void
 dns_failed (MsSim *sim, gpointer data)
 {
@@ -666,6 +683,8 @@ ms_router_route (MsProxy *proxy, MsExchange *ex)
   Stream *s = g_new0 (Stream, 1);
   s->proxy = proxy;
   s->link.data = s;
+  ex->on_cancel = downstream_gone;
+  ex->cancel_data = s;
   proxy->streams = g_list_concat (&s->link, proxy->streams);
   s->downstream = ms_exchange_ref (ex);
   s->request = ms_request_copy (request);
@@ -734,7 +753,7 @@ ms_router_route (MsProxy *proxy, MsExchange *ex)
       && ms_random_chance (&proxy->random, rule->delay_percent / 100.0))
     {
       s->flags |= MS_FLAG_DI;
-      ms_sim_schedule (ms_cluster_sim (kube), rule->fixed_delay, delay_done, s);
+      s->step_timer = ms_sim_schedule (ms_cluster_sim (kube), rule->fixed_delay, delay_done, s);
       return;
     }
   router_start (s);

@@ -315,6 +315,30 @@ test_mirror_does_not_change_result (void)
   g_assert_cmpfloat (test_value (&run, "services.s.pods.s-v2-0.requests"), ==, 10);
 }
 
+static void
+test_app_timeout_resets_upstream (void)
+{
+  g_test_summary ("When the app gives up on a call (its own timeout), its sidecar resets the "
+                  "upstream request and records it as 0 DC; the server still finishes");
+  static const char json[] =
+    "{" NET "\"resources\":[" CLIENT "," VERSIONED ("s", "v1", 1) "," SERVICE ("s") "],"
+    "\"workloads\":{\"c\":{\"routes\":[{\"calls\":[{\"name\":\"s\",\"url\":\"http://s/\","
+    "\"timeout\":\"100ms\",\"onError\":\"continue\"}]}]},\"s-v1\":{\"latency\":\"1s\"}},"
+    "\"traffic\":[{\"name\":\"t\",\"from\":\"outside\",\"request\":{\"url\":\"http://c/\"},"
+    "\"requests\":5}]}";
+  g_auto (TestRun) run = { 0 };
+  test_run (&run, json, 1);
+  g_assert_cmpfloat (test_value (&run, "workloads.c.calls.s.failed"), ==, 5);
+  g_assert_cmpfloat (test_value (&run, "edges.c.s.status.0"), ==, 5);
+  g_assert_cmpfloat (test_value (&run, "edges.c.s.flags.DC"), ==, 5);
+  g_assert_cmpfloat (test_value (&run, "edges.c.s.versions.v1.requests"), ==, 5);
+  /* The server got all 5 and answers each after 1 s; the last answers are
+   * still under way when the client's traffic is done. */
+  g_assert_cmpfloat (test_value (&run, "services.s.requests"), ==, 5);
+  g_assert_cmpfloat (test_value (&run, "services.s.status.200") + test_value (&run, "services.s.in_flight"),
+                     ==, 5);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -335,5 +359,6 @@ main (int argc, char **argv)
   g_test_add_func ("/mesh/router/default-policy-by-release", test_default_policy_by_release);
   g_test_add_func ("/mesh/router/connect-failure-retried", test_connect_failure_retried);
   g_test_add_func ("/mesh/router/mirror-does-not-change-result", test_mirror_does_not_change_result);
+  g_test_add_func ("/mesh/router/app-timeout-resets-upstream", test_app_timeout_resets_upstream);
   return g_test_run ();
 }
