@@ -222,6 +222,29 @@ write_edges (const MsReportNode *edges, GString *out)
   table_write (t, "  ", out);
 }
 
+/* Ejections as a timeline: one row per window, in the order they began. */
+static void
+write_ejections (const MsReportNode *list, GString *out)
+{
+  static const char *const header[] = { "from s", "to s", "pod", "ejected by", "cluster", NULL };
+  if (ms_report_n_children (list) == 0)
+    return;
+  g_string_append (out, "\nOutlier ejections (per client proxy)\n");
+  Table *t = table_new (header);
+  for (guint i = 0; i < ms_report_n_children (list); i++)
+    {
+      const MsReportNode *w = ms_report_child (list, i, NULL);
+      GPtrArray *row = table_row (t);
+      cell (row, number (w, "from_s"));
+      const char *open_end = ms_report_get_string (w, "to_s");
+      cell (row, open_end ? g_strdup (open_end) : number (w, "to_s"));
+      cell (row, g_strdup (ms_report_get_string (w, "pod")));
+      cell (row, g_strdup (ms_report_get_string (w, "client")));
+      cell (row, g_strdup (ms_report_get_string (w, "cluster")));
+    }
+  table_write (t, "  ", out);
+}
+
 static void
 write_calls (const MsReportNode *workloads, GString *out)
 {
@@ -272,6 +295,7 @@ ms_report_write_text (const MsReport *report, GString *out)
   write_traffic (ms_report_get (root, "traffic"), out);
   write_services (ms_report_get (root, "services"), out);
   write_edges (ms_report_get (root, "edges"), out);
+  write_ejections (ms_report_get (root, "ejections"), out);
   write_calls (ms_report_get (root, "workloads"), out);
 
   const MsReportNode *warnings = ms_report_get (root, "warnings");
