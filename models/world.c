@@ -166,6 +166,7 @@ build_cluster (MsWorld *w, GError **error)
       /* SCENARIO.md: every pod has a sidecar unless its namespace has
        * istio-injection: disabled or its template opts out. */
       dep->sidecar = d->sidecar;
+      dep->service_account = g_strdup (d->service_account);
       for (guint n = 0; n < s->namespaces->len; n++)
         {
           const MsNamespaceConfig *ns = s->namespaces->pdata[n];

@@ -50,6 +50,7 @@ deployment_free (gpointer data)
   g_ptr_array_unref (d->pods);
   g_free (d->name);
   g_free (d->report_name);
+  g_free (d->service_account);
   ms_labels_clear (&d->labels);
   if (d->model != NULL)
     ms_model_free (d->model);

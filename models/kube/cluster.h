@@ -67,6 +67,7 @@ struct _MsDeployment {
   int replicas;
   GPtrArray *pods;            /* MsPod *, owned; index i is <name>-i */
   gboolean sidecar;           /* pods get an Istio sidecar */
+  char *service_account;      /* spec.template.spec.serviceAccountName */
   gpointer model;             /* the workload's model (models/apps/model.h) */
 };
 
