@@ -507,6 +507,8 @@ ms_cluster_connect (MsPod *from, MsPod *target, MsService *service, MsExchange *
                                         hop_reply, ms_exchange_ref (ex));
   server->upstream = target;
   server->service = service;
+  server->mtls = ex->mtls;
+  server->peer_principal = ex->peer_principal;
   ex->service = service;
   MsTime latency = hop_latency (c, &from->random);
   ms_sim_schedule (c->sim, latency, hop_arrive, server);
@@ -554,6 +556,13 @@ void
 ms_pod_inbound_direct (MsPod *pod, MsExchange *ex, gpointer unused)
 {
   (void) unused;
+  /* A TLS client against a plaintext server: the handshake fails and the
+   * connection is reset. */
+  if (ex->mtls)
+    {
+      ms_exchange_finish (ex, 0, 0, MS_RESET_CONNECTION_TERMINATION, NULL);
+      return;
+    }
   ms_pod_deliver (pod, ex);
 }
 

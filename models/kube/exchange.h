@@ -103,6 +103,10 @@ struct _MsExchange {
   MsReset reset;
   MsBody *body;             /* owned reference, may be NULL */
   MsPod *upstream;          /* the pod that answered, if any */
+  /* The connection's security, set by a client sidecar: mutual TLS, and
+   * the client's principal it proves. */
+  gboolean mtls;
+  const char *peer_principal;
   struct _MsService *service; /* the Service the request was sent to */
 
   /* Scratch for the app serving this exchange (its route, a drawn error). */

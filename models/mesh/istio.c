@@ -834,6 +834,22 @@ read_traffic_policy (MsIstio *istio, const MsNode *node, MsTrafficPolicy *out, G
       || !ms_outlier_settings_read (out->outlier_detection, istio->istio, &out->outlier,
                                     istio->warnings, error))
     return FALSE;
+  const MsNode *tls;
+  if (!ms_read_child (node, "tls", MS_NODE_OBJECT, FALSE, &tls, error))
+    return FALSE;
+  if (tls != NULL)
+    {
+      static const char *const tls_fields[] = {
+        "mode", "clientCertificate", "privateKey", "caCertificates", "credentialName",
+        "subjectAltNames", "sni", "insecureSkipVerify", "caCrl", NULL,
+      };
+      static const char *const modes[] = { "DISABLE", "SIMPLE", "MUTUAL", "ISTIO_MUTUAL", NULL };
+      int mode = 0;
+      if (!ms_read_object (tls, tls_fields, error)
+          || !ms_read_choice (tls, "mode", TRUE, modes, &mode, error))
+        return FALSE;
+      out->tls = (MsTlsMode) (mode + 1);
+    }
   const MsNode *lb;
   if (!ms_read_child (node, "loadBalancer", MS_NODE_OBJECT, FALSE, &lb, error))
     return FALSE;
@@ -927,6 +943,8 @@ read_destination_rule (MsIstio *istio, MsCluster *cluster, const MsIstioConfig *
               s->policy.connection_pool = dr->policy.connection_pool;
               s->policy.pool = dr->policy.pool;
             }
+          if (ms_node_get (s->policy.node, "tls") == NULL)
+            s->policy.tls = dr->policy.tls;
           if (s->policy.outlier_detection == NULL)
             {
               s->policy.outlier_detection = dr->policy.outlier_detection;

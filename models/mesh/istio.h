@@ -149,6 +149,15 @@ typedef enum {
   MS_HASH_SOURCE_IP,
 } MsHashKind;
 
+/* ClientTLSSettings.mode; AUTO when unset (Istio's auto mTLS). */
+typedef enum {
+  MS_TLS_AUTO,
+  MS_TLS_DISABLE,
+  MS_TLS_SIMPLE,
+  MS_TLS_MUTUAL,
+  MS_TLS_ISTIO_MUTUAL,
+} MsTlsMode;
+
 /* TrafficPolicy. */
 typedef struct {
   gboolean set;
@@ -157,6 +166,7 @@ typedef struct {
   char *hash_key;
   MsPoolSettings pool;          /* connectionPool (pool.h) */
   MsOutlierSettings outlier;    /* outlierDetection (outlier.h) */
+  MsTlsMode tls;                /* tls.mode */
   const MsNode *connection_pool;
   const MsNode *outlier_detection;
   const MsNode *node;

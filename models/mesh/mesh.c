@@ -27,8 +27,10 @@ typedef struct {
 struct _MsMesh {
   MsCluster *cluster;
   MsIstio *istio;
+  MsSecurity *security;
   GPtrArray *proxies;       /* MsProxy *, owned, in creation order */
   GArray *windows;          /* Window, in the order ejections happened */
+  MsBody *access_denied;    /* "RBAC: access denied" */
 };
 
 typedef struct {
@@ -78,11 +80,19 @@ ms_mesh_new (const MsScenario *scenario, MsCluster *cluster, GError **error)
   MsIstio *istio = ms_istio_new (scenario, cluster, error);
   if (istio == NULL)
     return NULL;
+  MsSecurity *security = ms_security_new (scenario, cluster, istio->warnings, error);
+  if (security == NULL)
+    {
+      ms_istio_free (istio);
+      return NULL;
+    }
   MsMesh *mesh = g_new0 (MsMesh, 1);
   mesh->cluster = cluster;
   mesh->istio = istio;
+  mesh->security = security;
   mesh->proxies = g_ptr_array_new_with_free_func (proxy_free);
   mesh->windows = g_array_new (FALSE, FALSE, sizeof (Window));
+  mesh->access_denied = ms_body_new_text ("RBAC: access denied", -1);
   return mesh;
 }
 
@@ -93,6 +103,8 @@ ms_mesh_free (MsMesh *mesh)
     return;
   g_ptr_array_unref (mesh->proxies);
   g_array_unref (mesh->windows);
+  ms_security_free (mesh->security);
+  ms_body_unref (mesh->access_denied);
   ms_istio_free (mesh->istio);
   g_free (mesh);
 }
@@ -107,6 +119,12 @@ MsCluster *
 ms_mesh_cluster (const MsMesh *mesh)
 {
   return mesh->cluster;
+}
+
+const MsSecurity *
+ms_mesh_security (const MsMesh *mesh)
+{
+  return mesh->security;
 }
 
 static MsProxy *
@@ -133,14 +151,62 @@ sidecar_outbound (MsPod *pod, MsExchange *ex, gpointer data)
   ms_router_route (data, ex);
 }
 
+/* The server side: PeerAuthentication decides whether a plaintext
+ * connection is accepted, then AuthorizationPolicy whether the request
+ * is. */
+static void
+sidecar_inbound (MsPod *pod, MsExchange *ex, gpointer data)
+{
+  MsProxy *proxy = data;
+  const MsSecurity *security = proxy->mesh->security;
+  MsMtlsMode mode = ms_security_mode (security, pod, ms_proxy_target_port (ex));
+  if (!ex->mtls && mode == MS_MTLS_STRICT)
+    {
+      /* Envoy's listener finds no filter chain for plaintext: reset. */
+      ms_exchange_finish (ex, 0, 0, MS_RESET_CONNECTION_TERMINATION, NULL);
+      return;
+    }
+  if (ex->mtls && mode == MS_MTLS_DISABLE)
+    {
+      ms_exchange_finish (ex, 0, 0, MS_RESET_CONNECTION_TERMINATION, NULL);
+      return;
+    }
+  if (!ms_security_authorize (security, pod, ex->request, ex->mtls ? ex->peer_principal : NULL,
+                              NULL))
+    {
+      ms_exchange_finish (ex, 403, 0, MS_RESET_NONE, proxy->mesh->access_denied);
+      return;
+    }
+  ms_pod_deliver (pod, ex);
+}
+
+gboolean
+ms_proxy_is_sidecar (const MsPod *pod)
+{
+  return pod->inbound == sidecar_inbound;
+}
+
+int
+ms_proxy_target_port (const MsExchange *ex)
+{
+  if (ex->service != NULL)
+    for (guint i = 0; i < ex->service->ports->len; i++)
+      {
+        const MsServicePort *p = &g_array_index (ex->service->ports, MsServicePort, i);
+        if (p->port == ex->request->port)
+          return p->target_port;
+      }
+  return ex->request->port;
+}
+
 void
 ms_mesh_add_sidecar (MsMesh *mesh, MsPod *pod)
 {
   MsProxy *p = proxy_new (mesh, pod, FALSE);
   pod->outbound = sidecar_outbound;
   pod->outbound_data = p;
-  /* Inbound: nothing to apply yet (pools, mTLS and authorization come
-   * with their issues), so the default hook stays. */
+  pod->inbound = sidecar_inbound;
+  pod->inbound_data = p;
 }
 
 gboolean

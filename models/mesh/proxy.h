@@ -11,6 +11,7 @@
 #include "models/mesh/mesh.h"
 #include "models/mesh/outlier.h"
 #include "models/mesh/pool.h"
+#include "models/mesh/security.h"
 
 G_BEGIN_DECLS
 
@@ -104,6 +105,12 @@ void ms_router_pool_ready (gpointer stream, MsPoolConn *connection);
 /* Writes the route decision for request from proxy, step by step.
  * router.c */
 void ms_router_explain (MsProxy *proxy, const MsRequest *request, GString *out);
+
+/* TRUE when pod has a sidecar (its inbound hook is the mesh's). */
+gboolean ms_proxy_is_sidecar (const MsPod *pod);
+/* The workload port a request reaches (the Service's targetPort). */
+int ms_proxy_target_port (const MsExchange *exchange);
+const MsSecurity *ms_mesh_security (const MsMesh *mesh);
 
 /* The mesh's read-only parts, for the router. */
 const MsIstio *ms_mesh_istio (const MsMesh *mesh);

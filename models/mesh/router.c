@@ -468,6 +468,21 @@ route_timeout (MsSim *sim, gpointer data)
   stream_finish (s, 504, MS_FLAG_UT, MS_RESET_NONE, NULL, NULL);
 }
 
+/* Whether this proxy talks mutual TLS to host: the DestinationRule's
+ * tls.mode, or Istio's auto mTLS (to pods with a sidecar whose
+ * PeerAuthentication is not DISABLE). */
+static gboolean
+use_mtls (Stream *s, MsPod *host, int port)
+{
+  MsTlsMode mode = s->cluster->policy ? s->cluster->policy->tls : MS_TLS_AUTO;
+  if (mode == MS_TLS_ISTIO_MUTUAL || mode == MS_TLS_MUTUAL)
+    return TRUE;
+  if (mode != MS_TLS_AUTO)
+    return FALSE;
+  return ms_proxy_is_sidecar (host)
+         && ms_security_mode (ms_mesh_security (s->proxy->mesh), host, port) != MS_MTLS_DISABLE;
+}
+
 /* The try has its host (and connection): send it. */
 static void
 try_send (Stream *s)
@@ -475,6 +490,9 @@ try_send (Stream *s)
   MsCluster *cluster = ms_mesh_cluster (s->proxy->mesh);
   s->attempt = ms_exchange_new (ms_cluster_pool (cluster), s->request, s->proxy->pod,
                                 ms_sim_now (sim_of (s)), try_done, s);
+  s->attempt->service = s->cluster->service;
+  s->attempt->mtls = use_mtls (s, s->host->pod, ms_proxy_target_port (s->attempt));
+  s->attempt->peer_principal = s->attempt->mtls ? ms_security_principal (s->proxy->pod) : NULL;
   ms_cluster_connect (s->proxy->pod, s->host->pod, s->cluster->service, s->attempt);
 }
 
