@@ -102,5 +102,24 @@ contains "explain shows the 90/10 weights" "$tmp/out" "weight 90 (90.0%)"
 check "explain from an unknown deployment" 2 "$meshsim" explain "$lab" --from load-testr --url http://x/
 contains "explain suggests the deployment" "$tmp/err" "did you mean \"load-tester\""
 
+# Security in explain.
+cat >"$tmp/sec.json" <<'JSON'
+{"resources":[
+{"apiVersion":"v1","kind":"Namespace","metadata":{"name":"foo"}},
+{"apiVersion":"apps/v1","kind":"Deployment","metadata":{"name":"httpbin","namespace":"foo"},"spec":{"template":{"metadata":{"labels":{"app":"httpbin"}}}}},
+{"apiVersion":"v1","kind":"Service","metadata":{"name":"httpbin","namespace":"foo"},"spec":{"selector":{"app":"httpbin"},"ports":[{"port":8000,"targetPort":80}]}},
+{"apiVersion":"apps/v1","kind":"Deployment","metadata":{"name":"sleep","namespace":"foo"},"spec":{"template":{"metadata":{"labels":{"app":"sleep"}},"spec":{"serviceAccountName":"sleep"}}}},
+{"apiVersion":"security.istio.io/v1","kind":"PeerAuthentication","metadata":{"name":"default","namespace":"foo"},"spec":{"mtls":{"mode":"STRICT"}}},
+{"apiVersion":"security.istio.io/v1","kind":"AuthorizationPolicy","metadata":{"name":"viewer","namespace":"foo"},"spec":{"selector":{"matchLabels":{"app":"httpbin"}},"rules":[{"from":[{"source":{"principals":["cluster.local/ns/foo/sa/sleep"]}}],"to":[{"operation":{"methods":["GET"]}}]}]}},
+{"apiVersion":"security.istio.io/v1","kind":"AuthorizationPolicy","metadata":{"name":"bad","namespace":"foo"},"spec":{"selector":{"matchLabels":{"app":"nope"}},"rules":[{"from":[{"source":{"principals":["sleep"]}}]}]}}
+]}
+JSON
+check "explain shows mTLS and authorization" 0 "$meshsim" explain "$tmp/sec.json" --from sleep --url http://httpbin:8000/ip -X POST
+contains "explain names the PeerAuthentication mode" "$tmp/out" "PeerAuthentication STRICT on port 80"
+contains "explain gives each policy's verdict" "$tmp/out" "ALLOW foo/viewer: does not match"
+contains "explain says denied" "$tmp/out" "authorization: denied (403 RBAC: access denied)"
+contains "check warns about a selector matching nothing" "$tmp/err" "selector matches no pod in namespace foo"
+contains "check warns about a malformed principal" "$tmp/err" "\"sleep\" is not a principal"
+
 echo "1..$n"
 [ "$failed" -eq 0 ]

@@ -817,9 +817,52 @@ explain_retries (const MsRetryPolicy *p, GString *out)
                           p->previous_hosts ? ", avoiding hosts already tried" : "");
 }
 
+/* mTLS and authorization as the first endpoint of c would apply them. */
+static void
+explain_security (MsProxy *proxy, MsEnvoyCluster *c, const MsRequest *request, GString *out)
+{
+  if (c->hosts->len == 0)
+    return;
+  MsPod *pod = ((MsUpstreamHost *) c->hosts->pdata[0])->pod;
+  const MsSecurity *security = ms_mesh_security (proxy->mesh);
+  int target_port = request->port;
+  for (guint i = 0; i < c->service->ports->len; i++)
+    {
+      const MsServicePort *p = &g_array_index (c->service->ports, MsServicePort, i);
+      if (p->port == c->port)
+        target_port = p->target_port;
+    }
+  Stream probe = { .proxy = proxy, .cluster = c };
+  gboolean mtls = use_mtls (&probe, pod, target_port);
+  if (!ms_proxy_is_sidecar (pod))
+    {
+      g_string_append_printf (out, "    security at %s: no sidecar, plaintext only%s\n", pod->name,
+                              mtls ? "; this proxy sends mTLS, so the connection is reset "
+                                     "(503 UC)" : "");
+      return;
+    }
+  MsMtlsMode mode = ms_security_mode (security, pod, target_port);
+  g_string_append_printf (out, "    security at %s: PeerAuthentication %s on port %d; this proxy "
+                               "sends %s\n", pod->name, ms_mtls_mode_name (mode), target_port,
+                          mtls ? "mutual TLS" : "plaintext");
+  if (!mtls && mode == MS_MTLS_STRICT)
+    {
+      g_string_append (out, "      plaintext to STRICT: the connection is reset (503 UC)\n");
+      return;
+    }
+  const char *principal = mtls ? ms_security_principal (proxy->pod) : NULL;
+  g_string_append_printf (out, "      source principal: %s\n",
+                          principal ? principal : "none (plaintext)");
+  g_autoptr (GString) verdicts = g_string_new (NULL);
+  gboolean allowed = ms_security_authorize (security, pod, request, principal, verdicts);
+  g_string_append (out, verdicts->str);
+  g_string_append_printf (out, "      authorization: %s\n",
+                          allowed ? "allowed" : "denied (403 RBAC: access denied)");
+}
+
 static void
 explain_cluster (MsProxy *proxy, MsService *service, int port, const MsSubset *subset,
-                 GString *out)
+                 const MsRequest *request, GString *out)
 {
   MsEnvoyCluster *c = ms_proxy_cluster (proxy, service, port, subset);
   static const char *const lb_names[] = {
@@ -838,6 +881,7 @@ explain_cluster (MsProxy *proxy, MsService *service, int port, const MsSubset *s
       g_string_append_printf (out, " %s (%s)", pod->name, pod->version);
     }
   g_string_append_c (out, '\n');
+  explain_security (proxy, c, request, out);
   if (c->policy != NULL && c->policy->pool.set)
     {
       const MsPoolSettings *p = &c->policy->pool;
@@ -918,7 +962,7 @@ ms_router_explain (MsProxy *proxy, const MsRequest *request, GString *out)
       int port = request->port;
       g_string_append (out, "Route:\n  timeout: none (Istio's default)\n");
       explain_retries (&istio->default_retries, out);
-      explain_cluster (proxy, service, port, NULL, out);
+      explain_cluster (proxy, service, port, NULL, request, out);
       return;
     }
   g_string_append_printf (out, "VirtualService: %s/%s (%s:%d)\n", vs->namespace_, vs->name,
@@ -991,6 +1035,6 @@ ms_router_explain (MsProxy *proxy, const MsRequest *request, GString *out)
               continue;
             }
         }
-      explain_cluster (proxy, d->service, port, subset, out);
+      explain_cluster (proxy, d->service, port, subset, request, out);
     }
 }

@@ -634,7 +634,7 @@ ms_security_authorize (const MsSecurity *sec, const MsPod *pod, const MsRequest 
         for (guint r = 0; r < p->rules->len && !match; r++)
           match = rule_matches (p->rules->pdata[r], &a);
         if (explain != NULL)
-          g_string_append_printf (explain, "    %s %s/%s: %s\n",
+          g_string_append_printf (explain, "      %s %s/%s: %s\n",
                                   p->action == ACTION_DENY ? "DENY" : "ALLOW", p->namespace_,
                                   p->name, match ? "matches" : "does not match");
         if (p->action == ACTION_DENY && match)
