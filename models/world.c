@@ -41,6 +41,7 @@ struct _MsWorld {
   MsSim *sim;
   MsCluster *cluster;
   MsMesh *mesh;
+  MsTelemetry *telemetry;
   MsTime duration;
   MsPod *ingress;
   MsPod *outside;
@@ -72,6 +73,7 @@ ms_world_free (MsWorld *w)
   g_clear_pointer (&w->steps, g_ptr_array_unref);
   g_clear_pointer (&w->warnings, g_ptr_array_unref);
   g_clear_pointer (&w->mesh, ms_mesh_free);
+  g_clear_pointer (&w->telemetry, ms_telemetry_free);
   g_clear_pointer (&w->cluster, ms_cluster_free);
   g_clear_pointer (&w->sim, ms_sim_free);
   g_free (w);
@@ -592,6 +594,27 @@ ms_world_new (const MsScenario *scenario, guint64 seed, MsTime duration, GError 
     return NULL;
   warn_after_end (w);
   return g_steal_pointer (&w);
+}
+
+gboolean
+ms_world_set_outputs (MsWorld *w, const MsTelemetryOutputs *outputs, GError **error)
+{
+  g_clear_pointer (&w->telemetry, ms_telemetry_free);
+  g_autoptr (GError) local = NULL;
+  w->telemetry = ms_telemetry_new (outputs, &local);
+  if (local != NULL)
+    {
+      g_propagate_error (error, g_steal_pointer (&local));
+      return FALSE;
+    }
+  ms_mesh_set_telemetry (w->mesh, w->telemetry);
+  return TRUE;
+}
+
+gboolean
+ms_world_write_outputs (MsWorld *w, GError **error)
+{
+  return w->telemetry == NULL || ms_telemetry_write (w->telemetry, w->ended_at, error);
 }
 
 void

@@ -11,6 +11,7 @@
 #pragma once
 
 #include "models/kube/cluster.h"
+#include "models/mesh/telemetry.h"
 #include "sim/io/report.h"
 #include "sim/io/scenario.h"
 
@@ -48,6 +49,12 @@ void ms_world_run (MsWorld *world, MsWorldProgress progress, gpointer data);
 gboolean ms_world_explain (MsWorld *world, const char *from, const char *method,
                            const char *url, const MsLabels *headers, GString *out,
                            GError **error);
+
+/* Asks for the telemetry files before the run (`--metrics` ...), and
+ * writes them after it.  FALSE with an error for a bad path. */
+gboolean ms_world_set_outputs (MsWorld *world, const MsTelemetryOutputs *outputs,
+                               GError **error);
+gboolean ms_world_write_outputs (MsWorld *world, GError **error);
 
 /* Builds (transfer full) the report.  wall_ms < 0 leaves the wall-clock
  * figure at 0 (reproducible output). */

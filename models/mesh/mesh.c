@@ -31,6 +31,7 @@ struct _MsMesh {
   GPtrArray *proxies;       /* MsProxy *, owned, in creation order */
   GArray *windows;          /* Window, in the order ejections happened */
   MsBody *access_denied;    /* "RBAC: access denied" */
+  MsTelemetry *telemetry;   /* not owned; NULL: no outputs */
 };
 
 typedef struct {
@@ -127,6 +128,49 @@ ms_mesh_security (const MsMesh *mesh)
   return mesh->security;
 }
 
+void
+ms_mesh_set_telemetry (MsMesh *mesh, MsTelemetry *telemetry)
+{
+  mesh->telemetry = telemetry;
+}
+
+MsTelemetry *
+ms_mesh_telemetry (const MsMesh *mesh)
+{
+  return mesh->telemetry;
+}
+
+/* The server sidecar's report (reporter="destination"). */
+static void
+report_inbound (MsProxy *proxy, const MsExchange *ex, int status, MsBody *body, MsTime start)
+{
+  g_autofree char *cluster = g_strdup_printf ("inbound|%d||", ms_proxy_target_port (ex));
+  MsTelemetryRecord r = {
+    .source = FALSE, .proxy = proxy->pod, .client = ex->source, .server = proxy->pod,
+    .service = ex->service, .request = ex->request, .cluster = cluster, .status = status,
+    .start = start, .end = ms_sim_now (ms_cluster_sim (proxy->mesh->cluster)),
+    .request_bytes = ms_body_length (ex->request->body), .response_bytes = ms_body_length (body),
+    .mtls = ex->mtls,
+  };
+  ms_telemetry_record (proxy->mesh->telemetry, &r);
+}
+
+typedef struct {
+  MsProxy *proxy;
+  MsExchange *downstream;
+} Inbound;
+
+static void
+inbound_done (MsExchange *child, gpointer data)
+{
+  Inbound *in = data;
+  report_inbound (in->proxy, in->downstream, child->status, child->body, child->start);
+  ms_exchange_finish (in->downstream, child->status, child->flags, child->reset, child->body);
+  ms_exchange_unref (in->downstream);
+  ms_exchange_unref (child);
+  g_free (in);
+}
+
 static MsProxy *
 proxy_new (MsMesh *mesh, MsPod *pod, gboolean gateway)
 {
@@ -171,13 +215,32 @@ sidecar_inbound (MsPod *pod, MsExchange *ex, gpointer data)
       ms_exchange_finish (ex, 0, 0, MS_RESET_CONNECTION_TERMINATION, NULL);
       return;
     }
+  MsTelemetry *telemetry = proxy->mesh->telemetry;
   if (!ms_security_authorize (security, pod, ex->request, ex->mtls ? ex->peer_principal : NULL,
                               NULL))
     {
+      if (telemetry != NULL)
+        report_inbound (proxy, ex, 403, proxy->mesh->access_denied,
+                        ms_sim_now (ms_cluster_sim (proxy->mesh->cluster)));
       ms_exchange_finish (ex, 403, 0, MS_RESET_NONE, proxy->mesh->access_denied);
       return;
     }
-  ms_pod_deliver (pod, ex);
+  if (telemetry == NULL)
+    {
+      ms_pod_deliver (pod, ex);
+      return;
+    }
+  /* With telemetry on, a child exchange lets the sidecar see the answer. */
+  Inbound *in = g_new (Inbound, 1);
+  in->proxy = proxy;
+  in->downstream = ms_exchange_ref (ex);
+  MsExchange *child = ms_exchange_new (ms_cluster_pool (proxy->mesh->cluster), ex->request,
+                                       ex->source, ms_sim_now (ms_cluster_sim (proxy->mesh->cluster)),
+                                       inbound_done, in);
+  child->service = ex->service;
+  child->mtls = ex->mtls;
+  child->peer_principal = ex->peer_principal;
+  ms_pod_deliver (pod, child);
 }
 
 gboolean

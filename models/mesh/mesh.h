@@ -16,6 +16,7 @@
 
 #include "models/kube/cluster.h"
 #include "models/mesh/istio.h"
+#include "models/mesh/telemetry.h"
 #include "sim/io/report.h"
 
 G_BEGIN_DECLS
@@ -41,6 +42,9 @@ void ms_mesh_add_gateway (MsMesh *mesh, MsPod *pod);
  * pod has no proxy. */
 gboolean ms_mesh_explain (const MsMesh *mesh, MsPod *pod, const MsRequest *request,
                           GString *out);
+
+/* Telemetry (transfer none; NULL: none).  Set before the run. */
+void ms_mesh_set_telemetry (MsMesh *mesh, MsTelemetry *telemetry);
 
 /* Writes edges.<source>.<service>.{requests, versions, status, flags},
  * counted by the client proxies. */

@@ -12,6 +12,7 @@
 #include "models/mesh/outlier.h"
 #include "models/mesh/pool.h"
 #include "models/mesh/security.h"
+#include "models/mesh/telemetry.h"
 
 G_BEGIN_DECLS
 
@@ -111,6 +112,7 @@ gboolean ms_proxy_is_sidecar (const MsPod *pod);
 /* The workload port a request reaches (the Service's targetPort). */
 int ms_proxy_target_port (const MsExchange *exchange);
 const MsSecurity *ms_mesh_security (const MsMesh *mesh);
+MsTelemetry *ms_mesh_telemetry (const MsMesh *mesh);
 
 /* The mesh's read-only parts, for the router. */
 const MsIstio *ms_mesh_istio (const MsMesh *mesh);

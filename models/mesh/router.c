@@ -75,6 +75,21 @@ stream_finish (Stream *s, int status, guint32 flags, MsReset reset, MsBody *body
   if (s->cluster != NULL)
     ms_proxy_count (s->proxy, s->cluster->service, picked ? picked->version : "unknown",
                     status, s->flags | flags);
+  MsTelemetry *telemetry = ms_mesh_telemetry (s->proxy->mesh);
+  if (telemetry != NULL)
+    {
+      MsTelemetryRecord r = {
+        .source = TRUE, .proxy = s->proxy->pod,
+        .client = s->proxy->gateway ? s->proxy->pod : s->downstream->source ? s->downstream->source
+                                                                           : s->proxy->pod,
+        .server = picked, .service = s->cluster ? s->cluster->service : NULL,
+        .request = s->request, .cluster = s->cluster ? s->cluster->name : NULL,
+        .status = status, .flags = s->flags | flags, .start = s->downstream->start,
+        .end = ms_sim_now (sim), .request_bytes = ms_body_length (s->request->body),
+        .response_bytes = ms_body_length (body), .mtls = FALSE,
+      };
+      ms_telemetry_record (telemetry, &r);
+    }
   s->downstream->upstream = upstream;
   ms_exchange_finish (s->downstream, status, s->flags | flags, reset, body);
   ms_exchange_unref (s->downstream);

@@ -61,6 +61,13 @@ static const char run_help[] =
   "  --quiet             no progress line on standard error\n"
   "  --strict            treat warnings (e.g. an undefined subset) as errors\n"
   "\n"
+  "Telemetry, as the mesh's own tools would show it:\n"
+  "  --metrics FILE      Prometheus text: istio_requests_total and the duration and\n"
+  "                      size histograms, reported by source and destination proxies\n"
+  "  --access-log FILE   one line per proxy per request, in Istio's default format\n"
+  "  --graph FILE        the service graph: FILE.dot (Graphviz) or FILE.mmd (Mermaid)\n"
+  "  --timeseries FILE   per second per edge: requests by outcome, p50 and p99 (CSV)\n"
+  "\n"
   "Exit codes: 0 every expectation held, 1 one or more failed (each is printed on\n"
   "standard error with the value seen), 2 the scenario or the options are wrong.\n"
   "\n"
@@ -174,6 +181,7 @@ command_run (int argc, char **argv)
   gint64 seed = -1;
   g_autofree char *duration_text = NULL, *format = NULL, *output = NULL;
   gboolean reproducible = FALSE, quiet = FALSE, help = FALSE, strict = FALSE;
+  g_autofree char *metrics = NULL, *access_log = NULL, *graph = NULL, *timeseries = NULL;
   GOptionEntry entries[] = {
     { "seed", 0, 0, G_OPTION_ARG_INT64, &seed, "Seed", "N" },
     { "duration", 0, 0, G_OPTION_ARG_STRING, &duration_text, "Virtual time", "D" },
@@ -182,6 +190,10 @@ command_run (int argc, char **argv)
     { "reproducible", 0, 0, G_OPTION_ARG_NONE, &reproducible, "No wall-clock figures", NULL },
     { "quiet", 'q', 0, G_OPTION_ARG_NONE, &quiet, "No progress line", NULL },
     { "strict", 0, 0, G_OPTION_ARG_NONE, &strict, "Warnings are errors", NULL },
+    { "metrics", 0, 0, G_OPTION_ARG_FILENAME, &metrics, "Prometheus file", "FILE" },
+    { "access-log", 0, 0, G_OPTION_ARG_FILENAME, &access_log, "Access log", "FILE" },
+    { "graph", 0, 0, G_OPTION_ARG_FILENAME, &graph, "Service graph", "FILE" },
+    { "timeseries", 0, 0, G_OPTION_ARG_FILENAME, &timeseries, "Time series", "FILE" },
     { "help", 'h', 0, G_OPTION_ARG_NONE, &help, "Help", NULL },
     { NULL },
   };
@@ -228,6 +240,9 @@ command_run (int argc, char **argv)
     return fail_input (error->message);
   if (warnings_gate (ms_world_warnings (world), strict) != 0)
     return EXIT_BAD_INPUT;
+  MsTelemetryOutputs outputs = { metrics, access_log, graph, timeseries };
+  if (!ms_world_set_outputs (world, &outputs, &error))
+    return fail_input (error->message);
 
   Progress progress = { .wall_start = g_get_monotonic_time (),
                         .enabled = !quiet && isatty (STDERR_FILENO),
@@ -237,6 +252,11 @@ command_run (int argc, char **argv)
   if (progress.printed)
     fprintf (stderr, "\r\033[K");
 
+  if (!ms_world_write_outputs (world, &error))
+    {
+      g_autofree char *message = g_strdup_printf ("cannot write telemetry: %s", error->message);
+      return fail_input (message);
+    }
   g_autoptr (MsReport) report = ms_world_report (world, reproducible ? -1 : wall_ms);
   int failed = ms_expect_check (scenario, report, &error);
   if (failed < 0)

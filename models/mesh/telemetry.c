@@ -1,0 +1,568 @@
+/* models/mesh/telemetry.c - metrics, access log, graph and time series.
+ *
+ * Metrics are kept as one entry per distinct label set (a string key built
+ * from the labels in Istio's order), each with its counter and three
+ * histograms; they are written sorted by key, so the file does not depend
+ * on hash order.  The access log is built in memory in completion order and
+ * written at the end.  The graph and the time series come from the source
+ * reports only (what client proxies saw), per (client workload, Service).
+ */
+#include "models/mesh/telemetry.h"
+
+#include "models/mesh/security.h"
+#include "sim/core/histogram.h"
+#include "sim/io/report.h"
+
+#include <string.h>
+
+/* Envoy's default histogram buckets (reference section 4). */
+static const double duration_buckets[] = {
+  0.5, 1, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000, 30000, 60000, 300000,
+  600000, 1800000, 3600000,
+};
+static const double byte_buckets[] = { 1, 10, 100, 1000, 10000, 100000, 1000000, 10000000 };
+
+#define N_DURATION G_N_ELEMENTS (duration_buckets)
+#define N_BYTES G_N_ELEMENTS (byte_buckets)
+
+typedef struct {
+  guint64 counts[N_DURATION + 1];
+  double sum;
+  guint64 count;
+} Buckets;
+
+typedef struct {
+  char *labels;             /* the label set, already formatted */
+  guint64 requests;
+  Buckets duration, request_bytes, response_bytes;
+} Series;
+
+/* Per second of one edge, for the time series. */
+typedef struct {
+  guint64 requests, ok, client_error, server_error, no_response;
+  MsHistogram *latency;
+} Second;
+
+typedef struct {
+  char *source;             /* client workload */
+  char *destination;        /* Service */
+  guint64 requests, errors;
+  MsHistogram *latency;
+  GArray *seconds;          /* Second, index = second of the run */
+  GHashTable *versions;     /* destination workload -> requests (for the graph) */
+} Edge;
+
+struct _MsTelemetry {
+  MsTelemetryOutputs outputs;
+  char *paths[4];
+  GHashTable *series;       /* labels -> Series * */
+  GString *access_log;
+  GHashTable *edges;        /* "source\tdestination" -> Edge * */
+};
+
+static void
+series_free (gpointer data)
+{
+  Series *s = data;
+  g_free (s->labels);
+  g_free (s);
+}
+
+static void
+edge_free (gpointer data)
+{
+  Edge *e = data;
+  g_free (e->source);
+  g_free (e->destination);
+  ms_histogram_free (e->latency);
+  for (guint i = 0; i < e->seconds->len; i++)
+    ms_histogram_free (g_array_index (e->seconds, Second, i).latency);
+  g_array_unref (e->seconds);
+  g_hash_table_unref (e->versions);
+  g_free (e);
+}
+
+MsTelemetry *
+ms_telemetry_new (const MsTelemetryOutputs *outputs, GError **error)
+{
+  if (outputs == NULL
+      || (!outputs->metrics && !outputs->access_log && !outputs->graph && !outputs->timeseries))
+    return NULL;
+  if (outputs->graph != NULL && !g_str_has_suffix (outputs->graph, ".dot")
+      && !g_str_has_suffix (outputs->graph, ".mmd"))
+    {
+      g_set_error (error, G_FILE_ERROR, G_FILE_ERROR_INVAL,
+                   "--graph %s: name the file .dot (Graphviz) or .mmd (Mermaid)", outputs->graph);
+      return NULL;
+    }
+  MsTelemetry *t = g_new0 (MsTelemetry, 1);
+  t->paths[0] = g_strdup (outputs->metrics);
+  t->paths[1] = g_strdup (outputs->access_log);
+  t->paths[2] = g_strdup (outputs->graph);
+  t->paths[3] = g_strdup (outputs->timeseries);
+  t->outputs = (MsTelemetryOutputs){ t->paths[0], t->paths[1], t->paths[2], t->paths[3] };
+  t->series = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, series_free);
+  t->access_log = g_string_new (NULL);
+  t->edges = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, edge_free);
+  return t;
+}
+
+void
+ms_telemetry_free (MsTelemetry *t)
+{
+  if (t == NULL)
+    return;
+  for (int i = 0; i < 4; i++)
+    g_free (t->paths[i]);
+  g_hash_table_unref (t->series);
+  g_string_free (t->access_log, TRUE);
+  g_hash_table_unref (t->edges);
+  g_free (t);
+}
+
+/* Labels. */
+
+static void
+append_label (GString *out, const char *name, const char *value)
+{
+  if (out->len > 0)
+    g_string_append_c (out, ',');
+  g_string_append_printf (out, "%s=\"", name);
+  for (const char *c = value ? value : "unknown"; *c; c++)
+    {
+      if (*c == '\\' || *c == '"')
+        g_string_append_c (out, '\\');
+      if (*c == '\n')
+        {
+          g_string_append (out, "\\n");
+          continue;
+        }
+      g_string_append_c (out, *c);
+    }
+  g_string_append_c (out, '"');
+}
+
+static const char *
+workload_of (const MsPod *pod)
+{
+  if (pod == NULL)
+    return NULL;
+  return pod->deployment ? pod->deployment->name : pod->name;
+}
+
+static const char *
+app_of (const MsPod *pod)
+{
+  if (pod == NULL)
+    return NULL;
+  if (pod->deployment == NULL)
+    return g_str_equal (pod->name, "istio-ingressgateway") ? "istio-ingressgateway" : NULL;
+  return pod->labels ? ms_labels_get (pod->labels, "app") : NULL;
+}
+
+static const char *
+version_of (const MsPod *pod)
+{
+  if (pod == NULL || pod->labels == NULL)
+    return NULL;
+  return ms_labels_get (pod->labels, "version");
+}
+
+static char *
+format_labels (const MsTelemetryRecord *r)
+{
+  char code[8];
+  char flags[64];
+  GString *out = g_string_new (NULL);
+  append_label (out, "reporter", r->source ? "source" : "destination");
+  append_label (out, "source_workload", workload_of (r->client));
+  append_label (out, "source_workload_namespace", r->client ? r->client->namespace_ : NULL);
+  append_label (out, "source_principal", r->mtls && r->client ? ms_security_principal (r->client) : NULL);
+  append_label (out, "source_app", app_of (r->client));
+  append_label (out, "source_version", version_of (r->client));
+  append_label (out, "destination_workload", workload_of (r->server));
+  append_label (out, "destination_workload_namespace", r->server ? r->server->namespace_ : NULL);
+  append_label (out, "destination_principal", r->mtls && r->server ? ms_security_principal (r->server) : NULL);
+  append_label (out, "destination_app", app_of (r->server));
+  append_label (out, "destination_version", version_of (r->server));
+  append_label (out, "destination_service", r->service ? r->service->fqdn : NULL);
+  append_label (out, "destination_service_name", r->service ? r->service->name : NULL);
+  append_label (out, "destination_service_namespace", r->service ? r->service->namespace_ : NULL);
+  append_label (out, "request_protocol", "http");
+  g_snprintf (code, sizeof code, "%d", r->status);
+  append_label (out, "response_code", code);
+  append_label (out, "response_flags", ms_response_flags_format (r->flags, flags));
+  /* Istio: mutual_tls when the destination reports over mTLS; the source
+   * always reports unknown. */
+  append_label (out, "connection_security_policy",
+                r->source ? "unknown" : r->mtls ? "mutual_tls" : "none");
+  return g_string_free (out, FALSE);
+}
+
+static void
+bucket_add (Buckets *b, const double *bounds, guint n, double value)
+{
+  guint i = 0;
+  while (i < n && value > bounds[i])
+    i++;
+  b->counts[i]++;
+  b->sum += value;
+  b->count++;
+}
+
+/* The access log: Istio's default TEXT format, one line per proxy per
+ * request.  Addresses are made up but stable: one per pod. */
+static void
+pod_address (const MsPod *pod, char *buf, gsize size)
+{
+  if (pod == NULL)
+    {
+      g_strlcpy (buf, "-", size);
+      return;
+    }
+  guint h = g_str_hash (pod->name) ^ (pod->namespace_ ? g_str_hash (pod->namespace_) : 0);
+  g_snprintf (buf, size, "10.%u.%u.%u:%d", (h >> 16) & 0xff, (h >> 8) & 0xff, (h & 0xfe) + 1,
+              80);
+}
+
+static void
+append_time (GString *out, MsTime t)
+{
+  /* The run starts at the Unix epoch. */
+  gint64 ms = t / 1000;
+  gint64 s = ms / 1000;
+  g_string_append_printf (out, "1970-01-01T%02" G_GINT64_FORMAT ":%02" G_GINT64_FORMAT
+                          ":%02" G_GINT64_FORMAT ".%03" G_GINT64_FORMAT "Z",
+                          (s / 3600) % 24, (s / 60) % 60, s % 60, ms % 1000);
+}
+
+static void
+log_line (MsTelemetry *t, const MsTelemetryRecord *r)
+{
+  GString *out = t->access_log;
+  char flags[64], up[32], down[32], local[32];
+  const MsRequest *q = r->request;
+  const char *id = ms_request_header (q, "x-request-id");
+  const char *agent = ms_request_header (q, "user-agent");
+  pod_address (r->source ? r->server : r->proxy, up, sizeof up);
+  pod_address (r->source ? r->proxy : r->client, down, sizeof down);
+  pod_address (r->proxy, local, sizeof local);
+  g_string_append_c (out, '[');
+  append_time (out, r->start);
+  g_string_append_printf (out, "] \"%s %s HTTP/1.1\" %d %s %s - \"-\" %" G_GSIZE_FORMAT " %"
+                          G_GSIZE_FORMAT " %" G_GINT64_FORMAT " ", q->method, q->path, r->status,
+                          ms_response_flags_format (r->flags, flags),
+                          r->status == 0 ? "upstream_reset_before_response_started"
+                          : (r->flags & MS_FLAG_NR) ? "route_not_found"
+                          : r->flags ? "local_reply" : "via_upstream",
+                          r->request_bytes, r->response_bytes, (r->end - r->start) / 1000);
+  if (r->server != NULL && r->status != 0)
+    g_string_append_printf (out, "%" G_GINT64_FORMAT, (r->end - r->start) / 1000);
+  else
+    g_string_append_c (out, '-');
+  g_string_append_printf (out, " \"-\" \"%s\" \"%s\" \"%s\" \"%s\" %s %s %s %s - %s\n",
+                          agent ? agent : "-", id ? id : "-", q->host,
+                          r->server ? up : "-", r->cluster ? r->cluster : "-",
+                          r->server ? local : "-", r->source ? up : local, down,
+                          r->source ? "default" : "-");
+}
+
+static void
+count_edge (MsTelemetry *t, const MsTelemetryRecord *r)
+{
+  const char *source = workload_of (r->client);
+  const char *destination = r->service ? r->service->name : r->request->host;
+  g_autofree char *key = g_strdup_printf ("%s\t%s", source ? source : "unknown", destination);
+  Edge *e = g_hash_table_lookup (t->edges, key);
+  if (e == NULL)
+    {
+      e = g_new0 (Edge, 1);
+      e->source = g_strdup (source ? source : "unknown");
+      e->destination = g_strdup (destination);
+      e->latency = ms_histogram_new ();
+      e->seconds = g_array_new (FALSE, TRUE, sizeof (Second));
+      e->versions = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+      g_hash_table_insert (t->edges, g_strdup (key), e);
+    }
+  gboolean error = r->status == 0 || r->status >= 500;
+  e->requests++;
+  e->errors += error;
+  ms_histogram_record (e->latency, r->end - r->start);
+  const char *workload = workload_of (r->server);
+  if (workload != NULL)
+    {
+      gpointer n = g_hash_table_lookup (e->versions, workload);
+      g_hash_table_insert (e->versions, g_strdup (workload),
+                           GSIZE_TO_POINTER (GPOINTER_TO_SIZE (n) + 1));
+    }
+  guint second = (guint) (r->end / G_USEC_PER_SEC);
+  if (second >= e->seconds->len)
+    g_array_set_size (e->seconds, second + 1);
+  Second *sec = &g_array_index (e->seconds, Second, second);
+  if (sec->latency == NULL)
+    sec->latency = ms_histogram_new ();
+  sec->requests++;
+  if (r->status == 0)
+    sec->no_response++;
+  else if (r->status >= 500)
+    sec->server_error++;
+  else if (r->status >= 400)
+    sec->client_error++;
+  else
+    sec->ok++;
+  ms_histogram_record (sec->latency, r->end - r->start);
+}
+
+void
+ms_telemetry_record (MsTelemetry *t, const MsTelemetryRecord *r)
+{
+  if (t->outputs.metrics != NULL)
+    {
+      char *labels = format_labels (r);
+      Series *s = g_hash_table_lookup (t->series, labels);
+      if (s == NULL)
+        {
+          s = g_new0 (Series, 1);
+          s->labels = labels;
+          g_hash_table_insert (t->series, s->labels, s);
+        }
+      else
+        g_free (labels);
+      s->requests++;
+      bucket_add (&s->duration, duration_buckets, N_DURATION, (double) (r->end - r->start) / 1000.0);
+      bucket_add (&s->request_bytes, byte_buckets, N_BYTES, (double) r->request_bytes);
+      bucket_add (&s->response_bytes, byte_buckets, N_BYTES, (double) r->response_bytes);
+    }
+  if (t->outputs.access_log != NULL)
+    log_line (t, r);
+  if (r->source && (t->outputs.graph != NULL || t->outputs.timeseries != NULL))
+    count_edge (t, r);
+}
+
+/* Writing. */
+
+/* The values (or keys) of a table as an array, to sort (GLib 2.74 has no
+ * g_hash_table_get_values_as_ptr_array). */
+static GPtrArray *
+table_values (GHashTable *table)
+{
+  GPtrArray *out = g_ptr_array_new ();
+  GHashTableIter iter;
+  gpointer value;
+  g_hash_table_iter_init (&iter, table);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    g_ptr_array_add (out, value);
+  return out;
+}
+
+static GPtrArray *
+table_keys (GHashTable *table)
+{
+  GPtrArray *out = g_ptr_array_new ();
+  GHashTableIter iter;
+  gpointer key;
+  g_hash_table_iter_init (&iter, table);
+  while (g_hash_table_iter_next (&iter, &key, NULL))
+    g_ptr_array_add (out, key);
+  return out;
+}
+
+static void
+write_histogram (GString *out, const char *name, const Series *s, const Buckets *b,
+                 const double *bounds, guint n)
+{
+  guint64 cumulative = 0;
+  for (guint i = 0; i <= n; i++)
+    {
+      cumulative += b->counts[i];
+      g_string_append_printf (out, "%s_bucket{%s,le=\"", name, s->labels);
+      if (i < n)
+        ms_report_format_double (bounds[i], out);
+      else
+        g_string_append (out, "+Inf");
+      g_string_append_printf (out, "\"} %" G_GUINT64_FORMAT "\n", cumulative);
+    }
+  g_string_append_printf (out, "%s_sum{%s} ", name, s->labels);
+  ms_report_format_double (b->sum, out);
+  g_string_append_printf (out, "\n%s_count{%s} %" G_GUINT64_FORMAT "\n", name, s->labels, b->count);
+}
+
+static int
+compare_series (gconstpointer a, gconstpointer b)
+{
+  return strcmp ((*(Series *const *) a)->labels, (*(Series *const *) b)->labels);
+}
+
+static GString *
+metrics_text (MsTelemetry *t)
+{
+  g_autoptr (GPtrArray) list = table_values (t->series);
+  g_ptr_array_sort (list, compare_series);
+  GString *out = g_string_new (NULL);
+  g_string_append (out, "# HELP istio_requests_total Requests handled by an Istio proxy.\n"
+                        "# TYPE istio_requests_total counter\n");
+  for (guint i = 0; i < list->len; i++)
+    {
+      const Series *s = list->pdata[i];
+      g_string_append_printf (out, "istio_requests_total{%s} %" G_GUINT64_FORMAT "\n", s->labels,
+                              s->requests);
+    }
+  const struct {
+    const char *name, *help;
+    gsize offset;
+    const double *bounds;
+    guint n;
+  } histograms[] = {
+    { "istio_request_duration_milliseconds", "Request duration in milliseconds.",
+      G_STRUCT_OFFSET (Series, duration), duration_buckets, N_DURATION },
+    { "istio_request_bytes", "Request body sizes in bytes.",
+      G_STRUCT_OFFSET (Series, request_bytes), byte_buckets, N_BYTES },
+    { "istio_response_bytes", "Response body sizes in bytes.",
+      G_STRUCT_OFFSET (Series, response_bytes), byte_buckets, N_BYTES },
+  };
+  for (guint h = 0; h < G_N_ELEMENTS (histograms); h++)
+    {
+      g_string_append_printf (out, "# HELP %s %s\n# TYPE %s histogram\n", histograms[h].name,
+                              histograms[h].help, histograms[h].name);
+      for (guint i = 0; i < list->len; i++)
+        {
+          const Series *s = list->pdata[i];
+          write_histogram (out, histograms[h].name, s,
+                           (const Buckets *) ((const char *) s + histograms[h].offset),
+                           histograms[h].bounds, histograms[h].n);
+        }
+    }
+  return out;
+}
+
+static int
+compare_edges (gconstpointer a, gconstpointer b)
+{
+  const Edge *x = *(Edge *const *) a, *y = *(Edge *const *) b;
+  int c = strcmp (x->source, y->source);
+  return c ? c : strcmp (x->destination, y->destination);
+}
+
+static int
+compare_strings (gconstpointer a, gconstpointer b)
+{
+  return strcmp (*(const char *const *) a, *(const char *const *) b);
+}
+
+/* A Mermaid node id: letters, digits and '_' only. */
+static char *
+mermaid_id (const char *prefix, const char *name)
+{
+  char *id = g_strconcat (prefix, name, NULL);
+  for (char *c = id; *c; c++)
+    if (!g_ascii_isalnum (*c))
+      *c = '_';
+  return id;
+}
+
+static GString *
+graph_text (MsTelemetry *t, MsTime end, gboolean mermaid)
+{
+  g_autoptr (GPtrArray) edges = table_values (t->edges);
+  g_ptr_array_sort (edges, compare_edges);
+  double seconds = MAX ((double) end / 1e6, 1e-6);
+  GString *out = g_string_new (NULL);
+  g_string_append (out, mermaid ? "graph LR\n" : "digraph mesh {\n  rankdir=LR;\n"
+                                                 "  node [fontname=\"sans-serif\"];\n");
+  /* Nodes: client workloads as boxes, Services as ellipses (Kiali's
+   * versioned-app view, in text). */
+  for (guint i = 0; i < edges->len; i++)
+    {
+      const Edge *e = edges->pdata[i];
+      double p99 = (double) ms_histogram_quantile (e->latency, 0.99) / 1000.0;
+      double rate = (double) e->requests / seconds;
+      double errors = 100.0 * (double) e->errors / (double) MAX (e->requests, 1);
+      g_autofree char *label = g_strdup_printf ("%.1f rps, %.1f%% errors, p99 %.0f ms", rate,
+                                                errors, p99);
+      g_autofree char *source_id = mermaid_id ("w_", e->source);
+      g_autofree char *service_id = mermaid_id ("s_", e->destination);
+      if (mermaid)
+        g_string_append_printf (out, "  %s[\"%s\"] -->|\"%s\"| %s((\"%s\"))\n", source_id,
+                                e->source, label, service_id, e->destination);
+      else
+        g_string_append_printf (out, "  \"%s\" [shape=box];\n  \"svc:%s\" [label=\"%s\", "
+                                     "shape=ellipse];\n  \"%s\" -> \"svc:%s\" [label=\"%s\"%s];\n",
+                                e->source, e->destination, e->destination, e->source,
+                                e->destination, label, errors > 1.0 ? ", color=red" : "");
+      g_autoptr (GPtrArray) workloads = table_keys (e->versions);
+      g_ptr_array_sort (workloads, compare_strings);
+      for (guint k = 0; k < workloads->len; k++)
+        {
+          const char *w = workloads->pdata[k];
+          guint64 n = GPOINTER_TO_SIZE (g_hash_table_lookup (e->versions, w));
+          g_autofree char *workload_id = mermaid_id ("w_", w);
+          if (mermaid)
+            g_string_append_printf (out, "  %s((\"%s\")) -->|\"%" G_GUINT64_FORMAT "\"| %s[\"%s\"]\n",
+                                    service_id, e->destination, n, workload_id, w);
+          else
+            g_string_append_printf (out, "  \"%s\" [shape=box];\n  \"svc:%s\" -> \"%s\" "
+                                         "[label=\"%" G_GUINT64_FORMAT "\", style=dashed];\n",
+                                    w, e->destination, w, n);
+        }
+    }
+  if (!mermaid)
+    g_string_append (out, "}\n");
+  return out;
+}
+
+static GString *
+timeseries_text (MsTelemetry *t)
+{
+  g_autoptr (GPtrArray) edges = table_values (t->edges);
+  g_ptr_array_sort (edges, compare_edges);
+  GString *out = g_string_new ("second,source,destination,requests,ok,client_error,"
+                               "server_error,no_response,p50_ms,p99_ms\n");
+  guint last = 0;
+  for (guint i = 0; i < edges->len; i++)
+    last = MAX (last, ((Edge *) edges->pdata[i])->seconds->len);
+  for (guint sec = 0; sec < last; sec++)
+    for (guint i = 0; i < edges->len; i++)
+      {
+        const Edge *e = edges->pdata[i];
+        if (sec >= e->seconds->len)
+          continue;
+        const Second *s = &g_array_index (e->seconds, Second, sec);
+        if (s->requests == 0)
+          continue;
+        g_string_append_printf (out, "%u,%s,%s,%" G_GUINT64_FORMAT ",%" G_GUINT64_FORMAT ",%"
+                                G_GUINT64_FORMAT ",%" G_GUINT64_FORMAT ",%" G_GUINT64_FORMAT ",",
+                                sec, e->source, e->destination, s->requests, s->ok,
+                                s->client_error, s->server_error, s->no_response);
+        ms_report_format_double ((double) ms_histogram_quantile (s->latency, 0.5) / 1000.0, out);
+        g_string_append_c (out, ',');
+        ms_report_format_double ((double) ms_histogram_quantile (s->latency, 0.99) / 1000.0, out);
+        g_string_append_c (out, '\n');
+      }
+  return out;
+}
+
+static gboolean
+save (const char *path, GString *text, GError **error)
+{
+  gboolean ok = g_file_set_contents (path, text->str, (gssize) text->len, error);
+  g_string_free (text, TRUE);
+  return ok;
+}
+
+gboolean
+ms_telemetry_write (MsTelemetry *t, MsTime end, GError **error)
+{
+  if (t->outputs.metrics != NULL && !save (t->outputs.metrics, metrics_text (t), error))
+    return FALSE;
+  if (t->outputs.access_log != NULL
+      && !g_file_set_contents (t->outputs.access_log, t->access_log->str,
+                               (gssize) t->access_log->len, error))
+    return FALSE;
+  if (t->outputs.graph != NULL
+      && !save (t->outputs.graph, graph_text (t, end, g_str_has_suffix (t->outputs.graph, ".mmd")),
+                error))
+    return FALSE;
+  if (t->outputs.timeseries != NULL && !save (t->outputs.timeseries, timeseries_text (t), error))
+    return FALSE;
+  return TRUE;
+}

@@ -1,0 +1,59 @@
+/* models/mesh/telemetry.h - what the proxies report, in the formats real
+ * tools read: Prometheus metrics with Istio's names and labels, Istio's
+ * default access-log lines, the service graph (Graphviz DOT or Mermaid)
+ * and a per-second time series (CSV).
+ *
+ * Every proxy that handles a request reports it once, as Istio's stats
+ * filter does: client sidecars and the gateway with reporter="source",
+ * server sidecars with reporter="destination".  A request answered by the
+ * client proxy itself (UO, UH, NR, FI, NC) is therefore reported by the
+ * source only.  With no output asked for, nothing here runs: the mesh
+ * holds no MsTelemetry and the hot path pays one NULL check.
+ */
+#pragma once
+
+#include "models/kube/cluster.h"
+
+G_BEGIN_DECLS
+
+typedef struct {
+  const char *metrics;      /* Prometheus text exposition, or NULL */
+  const char *access_log;   /* Istio's TEXT access-log format, or NULL */
+  const char *graph;        /* .dot or .mmd, or NULL */
+  const char *timeseries;   /* .csv, or NULL */
+} MsTelemetryOutputs;
+
+/* One request as one proxy saw it. */
+typedef struct {
+  gboolean source;              /* reporter: source (client) or destination */
+  const MsPod *proxy;           /* the reporting proxy's pod */
+  const MsPod *client;          /* the workload that sent it, or NULL */
+  const MsPod *server;          /* the pod it went to, or NULL */
+  const MsService *service;     /* the destination Service, or NULL */
+  const MsRequest *request;
+  const char *cluster;          /* outbound|80||reviews... or inbound|9080|| */
+  int status;
+  guint32 flags;
+  MsTime start;
+  MsTime end;
+  gsize request_bytes;
+  gsize response_bytes;
+  gboolean mtls;
+} MsTelemetryRecord;
+
+typedef struct _MsTelemetry MsTelemetry;
+
+/* Checks the paths (NULL when every output is NULL): a graph must end in
+ * .dot or .mmd, and every file must be writable. */
+MsTelemetry *ms_telemetry_new (const MsTelemetryOutputs *outputs, GError **error);
+void ms_telemetry_free (MsTelemetry *telemetry);
+
+void ms_telemetry_record (MsTelemetry *telemetry, const MsTelemetryRecord *record);
+
+/* Writes every file (end: the run's length, for rates).  FALSE with an
+ * error (G_FILE_ERROR) if one cannot be written. */
+gboolean ms_telemetry_write (MsTelemetry *telemetry, MsTime end, GError **error);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (MsTelemetry, ms_telemetry_free)
+
+G_END_DECLS

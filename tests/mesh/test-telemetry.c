@@ -1,0 +1,211 @@
+/* tests/mesh/test-telemetry.c - the telemetry files against the report.
+ *
+ * Runs Istio's request-routing scenario (Bookinfo) with every output on and
+ * checks that the files tell the same story as the report: the source
+ * reports in istio_requests_total add up to the edges, the access log has
+ * one line per proxy report, the graph has every edge.  promtool and dot,
+ * when installed, must accept the files (promtool's only complaint allowed
+ * is the unit in istio_request_duration_milliseconds, Istio's own name).
+ */
+#include "models/world.h"
+#include "sim/io/scenario.h"
+
+#include <glib/gstdio.h>
+#include <sys/wait.h>
+#include <string.h>
+
+typedef struct {
+  char *dir;
+  char *metrics, *log, *dot, *mmd, *csv;
+  MsReport *report;
+} Outputs;
+
+static void
+outputs_clear (Outputs *o)
+{
+  g_unlink (o->metrics);
+  g_unlink (o->log);
+  g_unlink (o->dot);
+  g_unlink (o->mmd);
+  g_unlink (o->csv);
+  g_rmdir (o->dir);
+  g_free (o->dir);
+  g_free (o->metrics);
+  g_free (o->log);
+  g_free (o->dot);
+  g_free (o->mmd);
+  g_free (o->csv);
+  g_clear_pointer (&o->report, ms_report_free);
+}
+
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Outputs, outputs_clear)
+
+static void
+run_with_outputs (Outputs *o, const char *graph)
+{
+  g_autoptr (GError) error = NULL;
+  o->dir = g_dir_make_tmp ("meshsim-telemetry-XXXXXX", &error);
+  g_assert_no_error (error);
+  o->metrics = g_build_filename (o->dir, "metrics.prom", NULL);
+  o->log = g_build_filename (o->dir, "access.log", NULL);
+  o->dot = g_build_filename (o->dir, "graph.dot", NULL);
+  o->mmd = g_build_filename (o->dir, "graph.mmd", NULL);
+  o->csv = g_build_filename (o->dir, "series.csv", NULL);
+  g_autofree char *path = g_build_filename (g_getenv ("MESHSIM_SOURCE_ROOT"), "scenarios",
+                                            "istio", "request-routing.json", NULL);
+  g_autoptr (MsScenario) scenario = ms_scenario_load (path, &error);
+  g_assert_no_error (error);
+  g_autoptr (MsWorld) world = ms_world_new (scenario, scenario->seed, -1, &error);
+  g_assert_no_error (error);
+  MsTelemetryOutputs outputs = { o->metrics, o->log, g_str_equal (graph, "dot") ? o->dot : o->mmd,
+                                 o->csv };
+  g_assert_true (ms_world_set_outputs (world, &outputs, &error));
+  ms_world_run (world, NULL, NULL);
+  g_assert_true (ms_world_write_outputs (world, &error));
+  g_assert_no_error (error);
+  o->report = ms_world_report (world, -1);
+}
+
+/* Sum of istio_requests_total series whose labels contain needle. */
+static double
+requests_total (const char *metrics, const char *needle)
+{
+  double sum = 0;
+  g_auto (GStrv) lines = g_strsplit (metrics, "\n", -1);
+  for (char **l = lines; *l; l++)
+    if (g_str_has_prefix (*l, "istio_requests_total{") && strstr (*l, needle) != NULL)
+      sum += g_ascii_strtod (strrchr (*l, ' ') + 1, NULL);
+  return sum;
+}
+
+static double
+report_value (const MsReport *report, const char *path)
+{
+  double v = 0;
+  ms_report_number (ms_report_find (report, path), &v);
+  return v;
+}
+
+static void
+test_metrics_agree_with_report (void)
+{
+  g_test_summary ("istio_requests_total (reporter=source) agrees with the report for every "
+                  "edge, and the access log has one line per proxy report");
+  g_auto (Outputs) o = { 0 };
+  run_with_outputs (&o, "dot");
+  g_autofree char *metrics = NULL, *log = NULL;
+  g_assert_true (g_file_get_contents (o.metrics, &metrics, NULL, NULL));
+  g_assert_true (g_file_get_contents (o.log, &log, NULL, NULL));
+  const char *edges[][3] = {
+    { "productpage-v1", "reviews", "edges.productpage-v1.reviews.requests" },
+    { "productpage-v1", "details", "edges.productpage-v1.details.requests" },
+    { "reviews-v2", "ratings", "edges.reviews-v2.ratings.requests" },
+    { "istio-ingressgateway", "productpage", "edges.istio-ingressgateway.productpage.requests" },
+  };
+  double total_source = 0;
+  for (guint i = 0; i < G_N_ELEMENTS (edges); i++)
+    {
+      g_autofree char *needle = g_strdup_printf (
+        "reporter=\"source\",source_workload=\"%s\",", edges[i][0]);
+      g_autofree char *service = g_strdup_printf ("destination_service_name=\"%s\"", edges[i][1]);
+      double sum = 0;
+      g_auto (GStrv) lines = g_strsplit (metrics, "\n", -1);
+      for (char **l = lines; *l; l++)
+        if (g_str_has_prefix (*l, "istio_requests_total{") && strstr (*l, needle)
+            && strstr (*l, service))
+          sum += g_ascii_strtod (strrchr (*l, ' ') + 1, NULL);
+      g_assert_cmpfloat (sum, ==, report_value (o.report, edges[i][2]));
+      g_assert_cmpfloat (sum, >, 0);
+      total_source += sum;
+    }
+  g_assert_cmpfloat (requests_total (metrics, "reporter=\"source\""), ==, total_source);
+  /* Every request that reached a server sidecar is reported by it too. */
+  double destination = requests_total (metrics, "reporter=\"destination\"");
+  g_assert_cmpfloat (destination, ==, total_source);
+  g_assert_nonnull (strstr (metrics, "connection_security_policy=\"mutual_tls\""));
+  guint lines = 0;
+  for (const char *c = log; *c; c++)
+    lines += *c == '\n';
+  g_assert_cmpuint (lines, ==, (guint) (total_source + destination));
+  g_assert_nonnull (strstr (log, "outbound|9080|v2|reviews.default.svc.cluster.local"));
+}
+
+/* Runs a tool on a file; -1 when the tool is not installed. */
+static int
+run_tool (const char *command_line, char **output)
+{
+  g_autoptr (GError) error = NULL;
+  int status = 0;
+  g_autofree char *err = NULL;
+  if (!g_spawn_command_line_sync (command_line, output, &err, &status, &error))
+    return -1;
+  if (output != NULL && err != NULL)
+    {
+      char *both = g_strconcat (*output ? *output : "", err, NULL);
+      g_free (*output);
+      *output = both;
+    }
+  return WIFEXITED (status) ? WEXITSTATUS (status) : -1;
+}
+
+static void
+test_tools_accept_files (void)
+{
+  g_test_summary ("promtool check metrics and dot -Tsvg accept the files (when installed)");
+  g_auto (Outputs) o = { 0 };
+  run_with_outputs (&o, "dot");
+  g_autofree char *promtool = g_find_program_in_path ("promtool");
+  g_autofree char *dot_program = g_find_program_in_path ("dot");
+  if (promtool == NULL || dot_program == NULL)
+    {
+      g_test_skip ("promtool or dot is not installed");
+      return;
+    }
+  g_autofree char *command = g_strdup_printf ("sh -c 'promtool check metrics < %s'", o.metrics);
+  g_autofree char *output = NULL;
+  int status = run_tool (command, &output);
+  /* Exit 3 is promtool's lint; the only lint allowed is the unit of
+   * Istio's own metric name. */
+  if (status != 0)
+    {
+      g_assert_cmpint (status, ==, 3);
+      g_auto (GStrv) lines = g_strsplit (g_strstrip (output), "\n", -1);
+      for (char **l = lines; *l; l++)
+        g_assert_nonnull (strstr (*l, "istio_request_duration_milliseconds use base unit"));
+    }
+  g_autofree char *dot = g_strdup_printf ("dot -Tsvg -o /dev/null %s", o.dot);
+  g_assert_cmpint (run_tool (dot, NULL), ==, 0);
+}
+
+static void
+test_mermaid_and_series (void)
+{
+  g_test_summary ("The Mermaid graph and the time series cover every edge");
+  g_auto (Outputs) o = { 0 };
+  run_with_outputs (&o, "mmd");
+  g_autofree char *mmd = NULL, *csv = NULL;
+  g_assert_true (g_file_get_contents (o.mmd, &mmd, NULL, NULL));
+  g_assert_true (g_file_get_contents (o.csv, &csv, NULL, NULL));
+  g_assert_true (g_str_has_prefix (mmd, "graph LR\n"));
+  g_assert_nonnull (strstr (mmd, "w_productpage_v1[\"productpage-v1\"] -->|"));
+  g_assert_true (g_str_has_prefix (csv, "second,source,destination,requests,ok,"));
+  double sum = 0;
+  g_auto (GStrv) lines = g_strsplit (csv, "\n", -1);
+  for (char **l = lines + 1; *l && **l; l++)
+    {
+      g_auto (GStrv) cells = g_strsplit (*l, ",", -1);
+      if (g_str_equal (cells[1], "productpage-v1") && g_str_equal (cells[2], "reviews"))
+        sum += g_ascii_strtod (cells[3], NULL);
+    }
+  g_assert_cmpfloat (sum, ==, report_value (o.report, "edges.productpage-v1.reviews.requests"));
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  g_test_add_func ("/mesh/telemetry/metrics-agree-with-report", test_metrics_agree_with_report);
+  g_test_add_func ("/mesh/telemetry/tools-accept-files", test_tools_accept_files);
+  g_test_add_func ("/mesh/telemetry/mermaid-and-series", test_mermaid_and_series);
+  return g_test_run ();
+}
