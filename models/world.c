@@ -618,6 +618,37 @@ ms_world_write_outputs (MsWorld *w, GError **error)
 }
 
 void
+ms_world_start (MsWorld *w)
+{
+  for (guint i = 0; i < w->loadgens->len; i++)
+    ms_loadgen_start (w->loadgens->pdata[i]);
+}
+
+void
+ms_world_mark_end (MsWorld *w)
+{
+  w->ended_at = ms_sim_now (w->sim);
+}
+
+MsPod *
+ms_world_source (MsWorld *w, const char *from, GError **error)
+{
+  if (g_str_equal (from, "ingress"))
+    return w->ingress;
+  if (g_str_equal (from, "outside"))
+    return w->outside;
+  MsDeployment *d = find_deployment (w, from, NULL, "source", error);
+  if (d == NULL)
+    return NULL;
+  for (guint i = 0; i < d->pods->len; i++)
+    if (!((MsPod *) d->pods->pdata[i])->terminating)
+      return d->pods->pdata[i];
+  g_set_error (error, MS_SCENARIO_ERROR, MS_SCENARIO_ERROR_VALUE,
+               "Deployment %s has no running pod to send from", d->name);
+  return NULL;
+}
+
+void
 ms_world_run (MsWorld *w, MsWorldProgress progress, gpointer data)
 {
   for (guint i = 0; i < w->loadgens->len; i++)
@@ -761,24 +792,9 @@ ms_world_explain (MsWorld *w, const char *from, const char *method, const char *
   MsUrl parsed = { 0 };
   if (!ms_read_url (node, "url", TRUE, &parsed, error))
     return FALSE;
-  MsPod *pod;
-  if (g_str_equal (from, "ingress"))
-    pod = w->ingress;
-  else if (g_str_equal (from, "outside"))
-    pod = w->outside;
-  else
-    {
-      MsDeployment *d = find_deployment (w, from, NULL, "--from", error);
-      if (d == NULL)
-        return FALSE;
-      if (d->pods->len == 0)
-        {
-          g_set_error (error, MS_SCENARIO_ERROR, MS_SCENARIO_ERROR_VALUE,
-                       "Deployment %s has 0 replicas", d->name);
-          return FALSE;
-        }
-      pod = d->pods->pdata[0];
-    }
+  MsPod *pod = ms_world_source (w, from, error);
+  if (pod == NULL)
+    return FALSE;
   g_autoptr (MsRequest) request = ms_request_new (ms_cluster_pool (w->cluster));
   request->method = g_intern_string (method);
   request->host = parsed.host;
@@ -786,8 +802,10 @@ ms_world_explain (MsWorld *w, const char *from, const char *method, const char *
   request->path = parsed.path;
   for (guint i = 0; headers != NULL && i < headers->n; i++)
     ms_request_set_header (request, headers->keys[i], headers->values[i]);
-  g_string_append_printf (out, "Request: %s http://%s:%d%s from %s\n", request->method,
-                          request->host, request->port, request->path, pod->name);
+  g_string_append_printf (out, "Request: %s http://%s:%d%s from %s%s%s\n", request->method,
+                          request->host, request->port, request->path,
+                          pod->namespace_ ? pod->namespace_ : "", pod->namespace_ ? "/" : "",
+                          pod->name);
   for (guint i = 0; i < request->n_headers; i++)
     g_string_append_printf (out, "  %s: %s\n", request->headers[i].name, request->headers[i].value);
   if (ms_mesh_explain (w->mesh, pod, request, out))
@@ -808,6 +826,9 @@ ms_world_explain (MsWorld *w, const char *from, const char *method, const char *
       for (guint i = 0; i < service->endpoints->len; i++)
         g_string_append_printf (out, " %s", ((MsPod *) service->endpoints->pdata[i])->name);
       g_string_append (out, "\n");
+      /* What the servers' sidecars make of a plaintext client. */
+      for (guint i = 0; i < service->endpoints->len; i++)
+        ms_mesh_explain_server (w->mesh, service->endpoints->pdata[i], request, out);
     }
   return TRUE;
 }

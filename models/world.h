@@ -39,6 +39,15 @@ const GPtrArray *ms_world_warnings (const MsWorld *world);
  * end (MS_TIME_NEVER when unknown). */
 typedef void (*MsWorldProgress) (MsTime now, MsTime end, gpointer data);
 
+/* Serve mode: starts the traffic generators without running anything;
+ * the caller drives the clock (sim/core/source.h). */
+void ms_world_start (MsWorld *world);
+/* The pod a request `from` ("ingress", "outside", a Deployment or
+ * namespace/name) is sent from, or NULL with an error.  (transfer none) */
+MsPod *ms_world_source (MsWorld *world, const char *from, GError **error);
+/* Records the current virtual time as the end, for the report. */
+void ms_world_mark_end (MsWorld *world);
+
 /* Runs the whole scenario. */
 void ms_world_run (MsWorld *world, MsWorldProgress progress, gpointer data);
 

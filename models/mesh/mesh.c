@@ -142,7 +142,8 @@ ms_mesh_telemetry (const MsMesh *mesh)
 
 /* The server sidecar's report (reporter="destination"). */
 static void
-report_inbound (MsProxy *proxy, const MsExchange *ex, int status, MsBody *body, MsTime start)
+report_inbound (MsProxy *proxy, const MsExchange *ex, int status, MsBody *body, MsTime start,
+                const char *details)
 {
   g_autofree char *cluster = g_strdup_printf ("inbound|%d||", ms_proxy_target_port (ex));
   MsTelemetryRecord r = {
@@ -150,7 +151,7 @@ report_inbound (MsProxy *proxy, const MsExchange *ex, int status, MsBody *body, 
     .service = ex->service, .request = ex->request, .cluster = cluster, .status = status,
     .start = start, .end = ms_sim_now (ms_cluster_sim (proxy->mesh->cluster)),
     .request_bytes = ms_body_length (ex->request->body), .response_bytes = ms_body_length (body),
-    .mtls = ex->mtls,
+    .mtls = ex->mtls, .details = details,
   };
   ms_telemetry_record (proxy->mesh->telemetry, &r);
 }
@@ -164,7 +165,7 @@ static void
 inbound_done (MsExchange *child, gpointer data)
 {
   Inbound *in = data;
-  report_inbound (in->proxy, in->downstream, child->status, child->body, child->start);
+  report_inbound (in->proxy, in->downstream, child->status, child->body, child->start, NULL);
   ms_exchange_finish (in->downstream, child->status, child->flags, child->reset, child->body);
   ms_exchange_unref (in->downstream);
   ms_exchange_unref (child);
@@ -221,7 +222,8 @@ sidecar_inbound (MsPod *pod, MsExchange *ex, gpointer data)
     {
       if (telemetry != NULL)
         report_inbound (proxy, ex, 403, proxy->mesh->access_denied,
-                        ms_sim_now (ms_cluster_sim (proxy->mesh->cluster)));
+                        ms_sim_now (ms_cluster_sim (proxy->mesh->cluster)),
+                        "rbac_access_denied_matched_policy[none]");
       ms_exchange_finish (ex, 403, 0, MS_RESET_NONE, proxy->mesh->access_denied);
       return;
     }
@@ -241,6 +243,36 @@ sidecar_inbound (MsPod *pod, MsExchange *ex, gpointer data)
   child->mtls = ex->mtls;
   child->peer_principal = ex->peer_principal;
   ms_pod_deliver (pod, child);
+}
+
+void
+ms_mesh_explain_server (const MsMesh *mesh, MsPod *server, const MsRequest *request, GString *out)
+{
+  if (!ms_proxy_is_sidecar (server))
+    {
+      g_string_append_printf (out, "  %s: no sidecar, plaintext accepted\n", server->name);
+      return;
+    }
+  int port = request->port;
+  MsService *service = ms_cluster_resolve (mesh->cluster, request->host, NULL);
+  for (guint i = 0; service != NULL && i < service->ports->len; i++)
+    if (g_array_index (service->ports, MsServicePort, i).port == request->port)
+      port = g_array_index (service->ports, MsServicePort, i).target_port;
+  MsMtlsMode mode = ms_security_mode (mesh->security, server, port);
+  g_string_append_printf (out, "  %s: PeerAuthentication %s on port %d", server->name,
+                          ms_mtls_mode_name (mode), port);
+  if (mode == MS_MTLS_STRICT)
+    {
+      g_string_append (out, ": a plaintext client's connection is reset (status 0, curl "
+                            "exit 56)\n");
+      return;
+    }
+  g_string_append (out, "\n");
+  g_autoptr (GString) verdicts = g_string_new (NULL);
+  gboolean allowed = ms_security_authorize (mesh->security, server, request, NULL, verdicts);
+  g_string_append (out, verdicts->str);
+  g_string_append_printf (out, "    authorization (no principal over plaintext): %s\n",
+                          allowed ? "allowed" : "denied (403 RBAC: access denied)");
 }
 
 gboolean

@@ -43,6 +43,11 @@ void ms_mesh_add_gateway (MsMesh *mesh, MsPod *pod);
 gboolean ms_mesh_explain (const MsMesh *mesh, MsPod *pod, const MsRequest *request,
                           GString *out);
 
+/* For a client without a sidecar: how the server pod's sidecar treats
+ * its plaintext request (PeerAuthentication, then AuthorizationPolicy). */
+void ms_mesh_explain_server (const MsMesh *mesh, MsPod *server, const MsRequest *request,
+                             GString *out);
+
 /* Telemetry (transfer none; NULL: none).  Set before the run. */
 void ms_mesh_set_telemetry (MsMesh *mesh, MsTelemetry *telemetry);
 

@@ -86,7 +86,8 @@ MsTelemetry *
 ms_telemetry_new (const MsTelemetryOutputs *outputs, GError **error)
 {
   if (outputs == NULL
-      || (!outputs->metrics && !outputs->access_log && !outputs->graph && !outputs->timeseries))
+      || (!outputs->metrics && !outputs->access_log && !outputs->graph && !outputs->timeseries
+          && !outputs->live_metrics))
     return NULL;
   if (outputs->graph != NULL && !g_str_has_suffix (outputs->graph, ".dot")
       && !g_str_has_suffix (outputs->graph, ".mmd"))
@@ -100,7 +101,8 @@ ms_telemetry_new (const MsTelemetryOutputs *outputs, GError **error)
   t->paths[1] = g_strdup (outputs->access_log);
   t->paths[2] = g_strdup (outputs->graph);
   t->paths[3] = g_strdup (outputs->timeseries);
-  t->outputs = (MsTelemetryOutputs){ t->paths[0], t->paths[1], t->paths[2], t->paths[3] };
+  t->outputs = (MsTelemetryOutputs){ t->paths[0], t->paths[1], t->paths[2], t->paths[3],
+                                     outputs->live_metrics };
   t->series = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, series_free);
   t->access_log = g_string_new (NULL);
   t->edges = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, edge_free);
@@ -252,7 +254,8 @@ log_line (MsTelemetry *t, const MsTelemetryRecord *r)
   g_string_append_printf (out, "] \"%s %s HTTP/1.1\" %d %s %s - \"-\" %" G_GSIZE_FORMAT " %"
                           G_GSIZE_FORMAT " %" G_GINT64_FORMAT " ", q->method, q->path, r->status,
                           ms_response_flags_format (r->flags, flags),
-                          r->status == 0 ? "upstream_reset_before_response_started"
+                          r->details ? r->details
+                          : r->status == 0 ? "upstream_reset_before_response_started"
                           : (r->flags & MS_FLAG_NR) ? "route_not_found"
                           : r->flags ? "local_reply" : "via_upstream",
                           r->request_bytes, r->response_bytes, (r->end - r->start) / 1000);
@@ -316,7 +319,7 @@ count_edge (MsTelemetry *t, const MsTelemetryRecord *r)
 void
 ms_telemetry_record (MsTelemetry *t, const MsTelemetryRecord *r)
 {
-  if (t->outputs.metrics != NULL)
+  if (t->outputs.metrics != NULL || t->outputs.live_metrics)
     {
       char *labels = format_labels (r);
       Series *s = g_hash_table_lookup (t->series, labels);
@@ -391,6 +394,14 @@ static int
 compare_series (gconstpointer a, gconstpointer b)
 {
   return strcmp ((*(Series *const *) a)->labels, (*(Series *const *) b)->labels);
+}
+
+static GString *metrics_text (MsTelemetry *t);
+
+GString *
+ms_telemetry_metrics (MsTelemetry *t)
+{
+  return metrics_text (t);
 }
 
 static GString *

@@ -21,6 +21,7 @@ typedef struct {
   const char *access_log;   /* Istio's TEXT access-log format, or NULL */
   const char *graph;        /* .dot or .mmd, or NULL */
   const char *timeseries;   /* .csv, or NULL */
+  gboolean live_metrics;    /* keep metrics for ms_telemetry_metrics (serve) */
 } MsTelemetryOutputs;
 
 /* One request as one proxy saw it. */
@@ -39,6 +40,7 @@ typedef struct {
   gsize request_bytes;
   gsize response_bytes;
   gboolean mtls;
+  const char *details;          /* %RESPONSE_CODE_DETAILS%, or NULL */
 } MsTelemetryRecord;
 
 typedef struct _MsTelemetry MsTelemetry;
@@ -49,6 +51,9 @@ MsTelemetry *ms_telemetry_new (const MsTelemetryOutputs *outputs, GError **error
 void ms_telemetry_free (MsTelemetry *telemetry);
 
 void ms_telemetry_record (MsTelemetry *telemetry, const MsTelemetryRecord *record);
+
+/* The metrics as Prometheus text, now.  (transfer full) */
+GString *ms_telemetry_metrics (MsTelemetry *telemetry);
 
 /* Writes every file (end: the run's length, for rates).  FALSE with an
  * error (G_FILE_ERROR) if one cannot be written. */

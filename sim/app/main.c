@@ -240,7 +240,7 @@ command_run (int argc, char **argv)
     return fail_input (error->message);
   if (warnings_gate (ms_world_warnings (world), strict) != 0)
     return EXIT_BAD_INPUT;
-  MsTelemetryOutputs outputs = { metrics, access_log, graph, timeseries };
+  MsTelemetryOutputs outputs = { metrics, access_log, graph, timeseries, FALSE };
   if (!ms_world_set_outputs (world, &outputs, &error))
     return fail_input (error->message);
 

@@ -58,7 +58,7 @@ run_with_outputs (Outputs *o, const char *graph)
   g_autoptr (MsWorld) world = ms_world_new (scenario, scenario->seed, -1, &error);
   g_assert_no_error (error);
   MsTelemetryOutputs outputs = { o->metrics, o->log, g_str_equal (graph, "dot") ? o->dot : o->mmd,
-                                 o->csv };
+                                 o->csv, FALSE };
   g_assert_true (ms_world_set_outputs (world, &outputs, &error));
   ms_world_run (world, NULL, NULL);
   g_assert_true (ms_world_write_outputs (world, &error));
