@@ -611,6 +611,12 @@ ms_world_set_outputs (MsWorld *w, const MsTelemetryOutputs *outputs, GError **er
   return TRUE;
 }
 
+MsTelemetry *
+ms_world_telemetry (const MsWorld *w)
+{
+  return w->telemetry;
+}
+
 gboolean
 ms_world_write_outputs (MsWorld *w, GError **error)
 {

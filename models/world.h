@@ -64,6 +64,8 @@ gboolean ms_world_explain (MsWorld *world, const char *from, const char *method,
 gboolean ms_world_set_outputs (MsWorld *world, const MsTelemetryOutputs *outputs,
                                GError **error);
 gboolean ms_world_write_outputs (MsWorld *world, GError **error);
+/* The telemetry asked for, or NULL.  (transfer none) */
+MsTelemetry *ms_world_telemetry (const MsWorld *world);
 
 /* Builds (transfer full) the report.  wall_ms < 0 leaves the wall-clock
  * figure at 0 (reproducible output). */
