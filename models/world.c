@@ -19,6 +19,7 @@
 #include "models/apps/http.h"
 #include "models/apps/loadgen.h"
 #include "models/apps/model.h"
+#include "models/apps/nginx.h"
 #include "models/mesh/mesh.h"
 #include "sim/io/read.h"
 
@@ -226,6 +227,50 @@ setup_pod (MsPod *pod, gpointer data)
     ms_mesh_add_sidecar (w->mesh, pod);
 }
 
+/* The nginx configuration a Deployment's pods mount, or NULL; *where gets
+ * the ConfigMap's node. */
+static const char *
+nginx_config (MsWorld *w, MsDeployment *d, const MsNode **where)
+{
+  const MsScenario *s = w->scenario;
+  for (guint i = 0; i < s->deployments->len; i++)
+    {
+      const MsDeploymentConfig *dc = s->deployments->pdata[i];
+      if (!g_str_equal (dc->name, d->name) || dc->namespace_ != d->namespace_)
+        continue;
+      for (guint k = 0; k < dc->config_maps->len; k++)
+        for (guint c = 0; c < s->config_maps->len; c++)
+          {
+            const MsConfigMapConfig *cm = s->config_maps->pdata[c];
+            if (cm->namespace_ != d->namespace_ || !g_str_equal (cm->name, dc->config_maps->pdata[k]))
+              continue;
+            for (guint v = 0; v < cm->data.n; v++)
+              if (ms_nginx_config_looks_like_server (cm->data.values[v]))
+                {
+                  if (where != NULL)
+                    *where = cm->node;
+                  return cm->data.values[v];
+                }
+          }
+    }
+  return NULL;
+}
+
+static MsModel *
+nginx_from_config_maps (MsWorld *w, MsDeployment *d, const MsNode *entry, GError **error)
+{
+  const MsNode *where = entry;
+  const char *config = nginx_config (w, d, &where);
+  if (config == NULL)
+    {
+      ms_read_fail (error, entry, MS_SCENARIO_ERROR_REFERENCE,
+                    "model \"nginx\" needs a mounted ConfigMap with an nginx server block; "
+                    "Deployment %s mounts none", d->name);
+      return NULL;
+    }
+  return ms_nginx_model_new (config, where, w->warnings, error);
+}
+
 static gboolean
 build_models (MsWorld *w, GError **error)
 {
@@ -243,6 +288,16 @@ build_models (MsWorld *w, GError **error)
       if (!ms_read_expect (entry, MS_NODE_OBJECT, error)
           || !ms_read_string (entry, "model", FALSE, &name, error))
         return FALSE;
+      if (g_str_equal (name, "nginx"))
+        {
+          static const char *const fields[] = { "model", NULL };
+          if (!ms_read_object (entry, fields, error))
+            return FALSE;
+          d->model = nginx_from_config_maps (w, d, entry, error);
+          if (d->model == NULL)
+            return FALSE;
+          continue;
+        }
       const MsModelClass *klass = ms_model_lookup (name);
       if (klass == NULL)
         {
@@ -266,8 +321,14 @@ build_models (MsWorld *w, GError **error)
   for (guint i = 0; i < deployments->len; i++)
     {
       MsDeployment *d = deployments->pdata[i];
-      if (d->model == NULL)
+      /* No entry: the nginx stub if the pods mount an nginx config (the
+       * lab's manifests), else http answering 200. */
+      if (d->model == NULL && nginx_config (w, d, NULL) != NULL)
+        d->model = nginx_from_config_maps (w, d, NULL, error);
+      if (d->model == NULL && (error == NULL || *error == NULL))
         d->model = ms_http_model_class.parse (NULL, error);
+      if (d->model == NULL)
+        return FALSE;
     }
   for (guint i = 0; i < deployments->len; i++)
     {
