@@ -40,6 +40,7 @@ typedef struct {
   OnError on_error;
   int fail_status;
   MsBody *fallback;
+  const char **interned;    /* headers then forwardHeaders names, interned */
   MsService *service;       /* resolved by bind */
   const MsNode *node;
   guint64 ok, failed;       /* report counters, per deployment */
@@ -108,6 +109,7 @@ static void call_free (gpointer data)
   g_free (c->name);
   ms_labels_clear (&c->headers);
   g_strfreev (c->forward);
+  g_free (c->interned);
   g_clear_pointer (&c->body, ms_body_unref);
   g_clear_pointer (&c->fallback, ms_body_unref);
   g_free (c);
@@ -218,6 +220,15 @@ read_call (const MsNode *node, GPtrArray *calls, GError **error)
         return FALSE;
       c->forward[i] = g_ascii_strdown (h->text, -1);
     }
+  /* Interned once here, so that making a call takes no lock. */
+  c->interned = g_new0 (const char *, 2 * c->headers.n + n_forward + 1);
+  for (guint i = 0; i < c->headers.n; i++)
+    {
+      c->interned[2 * i] = g_intern_string (c->headers.keys[i]);
+      c->interned[2 * i + 1] = g_intern_string (c->headers.values[i]);
+    }
+  for (guint i = 0; i < n_forward; i++)
+    c->interned[2 * c->headers.n + i] = g_intern_string (c->forward[i]);
   for (guint i = 0; i + 1 < calls->len; i++)
     if (g_str_equal (((Call *) calls->pdata[i])->name, c->name))
       return ms_read_fail (error, node, MS_SCENARIO_ERROR_VALUE,
@@ -555,12 +566,13 @@ call_attempt (CallState *state)
   request->port = call->url.port;
   request->path = call->url.path;
   for (guint i = 0; i < call->headers.n; i++)
-    ms_request_set_header (request, call->headers.keys[i], call->headers.values[i]);
-  for (char **h = call->forward; *h; h++)
+    ms_request_set_header_interned (request, call->interned[2 * i], call->interned[2 * i + 1]);
+  for (const char **h = call->interned + 2 * call->headers.n; *h; h++)
     {
+      /* Values in a request are interned already. */
       const char *value = ms_request_header (job->ex->request, *h);
       if (value != NULL)
-        ms_request_set_header (request, *h, value);
+        ms_request_set_header_interned (request, *h, value);
     }
   if (call->body != NULL)
     request->body = ms_body_ref (call->body);

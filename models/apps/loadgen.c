@@ -22,6 +22,7 @@ struct _MsLoadgen {
   MsPod *source;
   MsRandom random;
   MsBody *body;
+  const char **headers;     /* name, value, ... interned once */
   MsTime stop_at;           /* no new request at or after this time */
   gint64 limit;             /* requests to send; 0: no limit */
   gboolean stopped;
@@ -51,6 +52,12 @@ ms_loadgen_new (MsCluster *cluster, const MsTrafficConfig *config, MsPod *source
   ms_sim_random_stream (lg->sim, &lg->random, stream);
   if (config->body != NULL)
     lg->body = ms_body_new_text (config->body, -1);
+  lg->headers = g_new0 (const char *, 2 * config->headers.n + 1);
+  for (guint i = 0; i < config->headers.n; i++)
+    {
+      lg->headers[2 * i] = g_intern_string (config->headers.keys[i]);
+      lg->headers[2 * i + 1] = g_intern_string (config->headers.values[i]);
+    }
   /* The source's own duration, else the scenario's, else only its request
    * count ends it. */
   if (config->duration >= 0)
@@ -70,6 +77,7 @@ ms_loadgen_free (MsLoadgen *lg)
   if (lg == NULL)
     return;
   g_clear_pointer (&lg->body, ms_body_unref);
+  g_free (lg->headers);
   g_free (lg->status);
   g_array_unref (lg->flags);
   ms_histogram_free (lg->latency);
@@ -131,7 +139,7 @@ send_one (MsLoadgen *lg)
   request->port = c->url.port ? c->url.port : 80;
   request->path = c->url.path;
   for (guint i = 0; i < c->headers.n; i++)
-    ms_request_set_header (request, c->headers.keys[i], c->headers.values[i]);
+    ms_request_set_header_interned (request, lg->headers[2 * i], lg->headers[2 * i + 1]);
   if (lg->body != NULL)
     request->body = ms_body_ref (lg->body);
   MsExchange *ex = ms_exchange_new (ms_cluster_pool (lg->cluster), request, lg->source,

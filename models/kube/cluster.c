@@ -38,6 +38,7 @@ pod_free (gpointer data)
   MsPod *pod = data;
   if (pod->app != NULL)
     pod->app->free (pod->app);
+  g_clear_pointer (&pod->dns, g_hash_table_unref);
   g_ptr_array_unref (pod->faults);
   g_free (pod->name);
   g_free (pod);
@@ -396,6 +397,19 @@ ms_cluster_check_url (const MsCluster *c, const MsUrl *url, const char *namespac
   return service;
 }
 
+MsService *
+ms_pod_resolve (MsPod *pod, const char *host)
+{
+  if (pod->dns == NULL)
+    pod->dns = g_hash_table_new (NULL, NULL);
+  gpointer hit = g_hash_table_lookup (pod->dns, host);
+  if (hit != NULL)
+    return hit == (gpointer) pod ? NULL : hit;
+  MsService *service = ms_cluster_resolve (pod->cluster, host, pod->namespace_);
+  g_hash_table_insert (pod->dns, (gpointer) host, service ? (gpointer) service : (gpointer) pod);
+  return service;
+}
+
 /* The send path. */
 
 void
@@ -426,7 +440,7 @@ ms_cluster_outbound_direct (MsPod *pod, MsExchange *ex, gpointer unused)
 {
   (void) unused;
   MsCluster *c = pod->cluster;
-  MsService *service = ms_cluster_resolve (c, ex->request->host, pod->namespace_);
+  MsService *service = ms_pod_resolve (pod, ex->request->host);
   if (service == NULL)
     {
       fail_later (c, ex, MS_RESET_DNS, 0);

@@ -52,6 +52,9 @@ struct _MsPod {
   gpointer inbound_data;
 
   MsApp *app;                 /* NULL for clients that only send */
+  GHashTable *dns;            /* interned host -> MsService * (or the pod
+                               * itself for "does not resolve"), a cache */
+  const char *principal;      /* cached by models/mesh/security.c */
   GPtrArray *faults;          /* active MsPodFault *, not owned */
 
   /* Report counters. */
@@ -141,6 +144,10 @@ const GPtrArray *ms_cluster_services (const MsCluster *cluster);
 MsService *ms_cluster_check_url (const MsCluster *cluster, const MsUrl *url,
                                  const char *namespace_, const MsNode *url_node, int *port,
                                  GError **error);
+
+/* ms_cluster_resolve from pod's namespace, cached per pod: host must be
+ * interned (request hosts are). */
+MsService *ms_pod_resolve (MsPod *pod, const char *host);
 
 /* Sends an exchange out of pod: runs the pod's outbound hook. */
 void ms_pod_send (MsPod *pod, MsExchange *exchange);

@@ -165,8 +165,12 @@ ms_request_header (const MsRequest *request, const char *name)
 gboolean
 ms_request_set_header (MsRequest *request, const char *name, const char *value)
 {
-  name = g_intern_string (name);
-  value = g_intern_string (value);
+  return ms_request_set_header_interned (request, g_intern_string (name), g_intern_string (value));
+}
+
+gboolean
+ms_request_set_header_interned (MsRequest *request, const char *name, const char *value)
+{
   for (guint i = 0; i < request->n_headers; i++)
     if (request->headers[i].name == name)
       {

@@ -141,6 +141,8 @@ const char *ms_request_header (const MsRequest *request, const char *name);
 /* Sets (replacing) a header; both strings are interned here.  Returns FALSE
  * when the request already holds MS_REQUEST_MAX_HEADERS others. */
 gboolean ms_request_set_header (MsRequest *request, const char *name, const char *value);
+/* The same for strings already interned (the hot path: no lock, no hash). */
+gboolean ms_request_set_header_interned (MsRequest *request, const char *name, const char *value);
 
 /* Exchanges.  new returns (transfer full) an exchange holding a reference to
  * request; the caller's reference is the "creator" one. */

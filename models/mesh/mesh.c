@@ -70,6 +70,7 @@ proxy_free (gpointer data)
 {
   MsProxy *p = data;
   ms_router_free_streams (p);
+  g_clear_pointer (&p->vs_cache, g_hash_table_unref);
   g_ptr_array_unref (p->clusters);
   g_ptr_array_unref (p->edges);
   g_free (p);
@@ -338,6 +339,20 @@ ms_mesh_explain (const MsMesh *mesh, MsPod *pod, const MsRequest *request, GStri
         }
     }
   return FALSE;
+}
+
+const MsVirtualService *
+ms_proxy_virtual_service (MsProxy *proxy, MsService *service)
+{
+  if (proxy->vs_cache == NULL)
+    proxy->vs_cache = g_hash_table_new (NULL, NULL);
+  gpointer hit = g_hash_table_lookup (proxy->vs_cache, service);
+  if (hit != NULL)
+    return hit == (gpointer) proxy ? NULL : hit;
+  const MsVirtualService *vs = ms_istio_vs_for_mesh (proxy->mesh->istio, service,
+                                                     proxy->pod->namespace_);
+  g_hash_table_insert (proxy->vs_cache, service, vs ? (gpointer) vs : (gpointer) proxy);
+  return vs;
 }
 
 /* Clusters. */

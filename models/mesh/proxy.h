@@ -61,7 +61,12 @@ struct _MsProxy {
   GPtrArray *clusters;      /* MsEnvoyCluster * */
   GPtrArray *edges;         /* MsEdge * */
   GList *streams;           /* requests in flight through this proxy */
+  GHashTable *vs_cache;     /* MsService * -> MsVirtualService * (or the proxy: none) */
 };
+
+/* ms_istio_vs_for_mesh, cached per proxy (the configuration does not
+ * change during a run). */
+const MsVirtualService *ms_proxy_virtual_service (MsProxy *proxy, MsService *service);
 
 /* Frees the requests still in flight when a run ends.  router.c */
 void ms_router_free_streams (MsProxy *proxy);

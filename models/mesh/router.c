@@ -704,13 +704,13 @@ ms_router_route (MsProxy *proxy, MsExchange *ex)
   else
     {
       /* The app resolves the name before the sidecar sees anything. */
-      service = ms_cluster_resolve (kube, request->host, proxy->pod->namespace_);
+      service = ms_pod_resolve (proxy->pod, request->host);
       if (service == NULL)
         {
           ms_sim_schedule (ms_cluster_sim (kube), 0, dns_failed, ms_exchange_ref (ex));
           return;
         }
-      vs = ms_istio_vs_for_mesh (istio, service, proxy->pod->namespace_);
+      vs = ms_proxy_virtual_service (proxy, service);
     }
 
   Stream *s = g_new0 (Stream, 1);
