@@ -112,7 +112,9 @@ ms_request_new (MsExchangePool *pool)
     }
   MsRequest *request = pool->free_requests;
   pool->free_requests = (MsRequest *) request->body;
-  memset (request, 0, sizeof *request);
+  /* Every field but the header slots, which n_headers guards: clearing
+   * them would cost more than the rest of the request. */
+  memset (request, 0, G_STRUCT_OFFSET (MsRequest, headers));
   request->pool = pool;
   request->refcount = 1;
   request->id = ++pool->next_request_id;

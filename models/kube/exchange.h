@@ -82,9 +82,10 @@ typedef struct {
   const char *host;         /* authority without the port, interned */
   int port;                 /* the Service port addressed (80 if unset) */
   const char *path;         /* path and query, interned */
+  MsBody *body;             /* owned reference, may be NULL */
+  /* Last, so that a new request clears everything before it only. */
   guint n_headers;
   MsHeader headers[MS_REQUEST_MAX_HEADERS];
-  MsBody *body;             /* owned reference, may be NULL */
 } MsRequest;
 
 /* Completion callback: the exchange has its status, flags and body. */
