@@ -795,6 +795,29 @@ report_services (const MsWorld *w, MsReportNode *root)
     }
 }
 
+/* A model's end-of-run check, recorded as workloads.<d>.consistent and as
+ * an entry of the report's "expect" array in the shape sim/io/expect.c
+ * writes, so that a failure prints and fails the run like a failed
+ * expectation. */
+static void
+verify_model (MsReport *report, MsDeployment *d, MsReportNode *node)
+{
+  MsModel *model = d->model;
+  g_autoptr (GString) problems = g_string_new (NULL);
+  gboolean ok = model->klass->verify (model, problems);
+  ms_report_set_bool (node, "consistent", ok);
+  MsReportNode *check = ms_report_append_object (ms_report_array (ms_report_root (report),
+                                                                  "expect"));
+  g_autofree char *name = g_strdup_printf ("%s is consistent with the event log%s%s",
+                                           d->report_name, ok ? "" : ": ", problems->str);
+  g_autofree char *path = g_strdup_printf ("workloads.%s.consistent", d->report_name);
+  ms_report_set_string (check, "name", g_strchomp (name));
+  ms_report_set_string (check, "path", path);
+  ms_report_set_double (check, "value", ok ? 1 : 0);
+  ms_report_set_string (check, "expected", "equal to 1");
+  ms_report_set_bool (check, "ok", ok);
+}
+
 MsReport *
 ms_world_report (const MsWorld *w, gint64 wall_ms)
 {
@@ -822,6 +845,8 @@ ms_world_report (const MsWorld *w, gint64 wall_ms)
       ms_report_set_int (node, "replicas", d->replicas);
       if (model->klass->report != NULL)
         model->klass->report (model, report, node);
+      if (model->klass->verify != NULL)
+        verify_model (report, d, node);
     }
 
   /* Filled by the saga orchestrator once it exists; present now so that

@@ -6,10 +6,18 @@
  */
 #include "models/apps/model.h"
 
+#include "models/apps/command.h"
+#include "models/apps/eventstore.h"
 #include "models/apps/http.h"
+#include "models/apps/projector.h"
+#include "models/apps/query.h"
 
 static const MsModelClass *const models[] = {
   &ms_http_model_class,
+  &ms_event_store_model_class,
+  &ms_command_model_class,
+  &ms_projector_model_class,
+  &ms_query_model_class,
 };
 
 static const char *const names[] = {

@@ -40,6 +40,11 @@ struct _MsModelClass {
   MsApp *(*new_app) (MsModel *model, MsPod *pod);
   /* Adds the model's counters under workloads.<deployment>. */
   void (*report) (MsModel *model, MsReport *report, MsReportNode *workload);
+  /* Optional: checks the model's end-of-run invariants (a projection
+   * equals the fold of the events it has seen).  Returns FALSE and
+   * appends one sentence per problem to problems when one fails; the run
+   * then fails as a failed expectation does. */
+  gboolean (*verify) (MsModel *model, GString *problems);
   void (*free) (MsModel *model);
 };
 
