@@ -669,6 +669,7 @@ ms_world_set_outputs (MsWorld *w, const MsTelemetryOutputs *outputs, GError **er
       return FALSE;
     }
   ms_mesh_set_telemetry (w->mesh, w->telemetry);
+  ms_cluster_set_tracer (w->cluster, ms_telemetry_tracer (w->telemetry, ms_sim_seed (w->sim)));
   return TRUE;
 }
 

@@ -426,9 +426,28 @@ match_route (HttpModel *m, const MsRequest *request)
 static void start (HttpApp *app, MsExchange *ex);
 
 /* Sends the response and hands the slot to the next waiting request. */
+/* The app's own span: from arrival to answer, parent of its calls. */
+static void
+trace_app (HttpApp *app, MsExchange *ex, int status)
+{
+  const MsTracer *tracer = ms_cluster_tracer (app->pod->cluster);
+  if (tracer == NULL || ex->app_span == 0)
+    return;
+  char code[8];
+  g_snprintf (code, sizeof code, "%d", status);
+  const char *tags[] = { "component", "app", "http.method", ex->request->method, "http.url",
+                         ex->request->path, "http.status_code", code, NULL };
+  g_autofree char *name = g_strdup_printf ("%s %s", ex->request->method, ex->request->path);
+  MsSpan span = { ex->request->trace_hi, ex->request->trace_lo, ex->app_span,
+                  ex->request->parent_span, MS_SPAN_LOCAL, name, app->pod, NULL, ex->start,
+                  ms_sim_now (ms_cluster_sim (app->pod->cluster)), tags };
+  tracer->record (tracer->data, &span);
+}
+
 static void
 respond (HttpApp *app, MsExchange *ex, int status, MsBody *body)
 {
+  trace_app (app, ex, status);
   ms_exchange_finish (ex, status, 0, MS_RESET_NONE, body);
   app->busy--;
   if (app->length > 0)
@@ -576,6 +595,12 @@ call_attempt (CallState *state)
     }
   if (call->body != NULL)
     request->body = ms_body_ref (call->body);
+  /* Propagate the trace, as instrumented apps (and Bookinfo) do. */
+  const MsRequest *incoming = job->ex->request;
+  request->trace_hi = incoming->trace_hi;
+  request->trace_lo = incoming->trace_lo;
+  request->sampled = incoming->sampled;
+  request->parent_span = job->ex->app_span;
   state->ex = ms_exchange_new (ms_cluster_pool (cluster), request, pod, ms_sim_now (sim),
                                attempt_done, state);
   ms_request_unref (request);
@@ -647,6 +672,9 @@ start (HttpApp *app, MsExchange *ex)
   HttpModel *m = app->model;
   MsRandom *random = &app->pod->random;
   app->busy++;
+  const MsTracer *tracer = ms_cluster_tracer (app->pod->cluster);
+  if (tracer != NULL && ex->request->sampled)
+    ex->app_span = tracer->new_id (tracer->data);
   Route *route = match_route (m, ex->request);
   ex->app_data = route;
   ex->app_status = 0;

@@ -30,6 +30,7 @@ struct _MsCluster {
   MsPodSetup setup;
   gpointer setup_data;
   guint generation;
+  const MsTracer *tracer;
 };
 
 static void
@@ -395,6 +396,18 @@ ms_cluster_check_url (const MsCluster *c, const MsUrl *url, const char *namespac
     }
   *port = wanted;
   return service;
+}
+
+void
+ms_cluster_set_tracer (MsCluster *c, const MsTracer *tracer)
+{
+  c->tracer = tracer;
+}
+
+const MsTracer *
+ms_cluster_tracer (const MsCluster *c)
+{
+  return c->tracer;
 }
 
 MsService *

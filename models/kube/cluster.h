@@ -18,6 +18,7 @@
 #include <glib.h>
 
 #include "models/kube/exchange.h"
+#include "models/kube/trace.h"
 #include "sim/core/dist.h"
 #include "sim/core/sim.h"
 #include "sim/io/scenario.h"
@@ -144,6 +145,10 @@ const GPtrArray *ms_cluster_services (const MsCluster *cluster);
 MsService *ms_cluster_check_url (const MsCluster *cluster, const MsUrl *url,
                                  const char *namespace_, const MsNode *url_node, int *port,
                                  GError **error);
+
+/* The tracer (NULL: tracing off).  The pointer is kept, not copied. */
+void ms_cluster_set_tracer (MsCluster *cluster, const MsTracer *tracer);
+const MsTracer *ms_cluster_tracer (const MsCluster *cluster);
 
 /* ms_cluster_resolve from pod's namespace, cached per pod: host must be
  * interned (request hosts are). */

@@ -83,6 +83,10 @@ typedef struct {
   int port;                 /* the Service port addressed (80 if unset) */
   const char *path;         /* path and query, interned */
   MsBody *body;             /* owned reference, may be NULL */
+  /* Trace context (models/kube/trace.h): trace id, the span that sent this
+   * request, and whether the trace is recorded. */
+  guint64 trace_hi, trace_lo, parent_span;
+  gboolean sampled;
   /* Last, so that a new request clears everything before it only. */
   guint n_headers;
   MsHeader headers[MS_REQUEST_MAX_HEADERS];
@@ -113,6 +117,7 @@ struct _MsExchange {
   /* Scratch for the app serving this exchange (its route, a drawn error). */
   gpointer app_data;
   int app_status;
+  guint64 app_span;         /* the serving app's span, when traced */
 
   gboolean finished;
   gboolean cancelled;

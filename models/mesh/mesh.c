@@ -160,6 +160,7 @@ report_inbound (MsProxy *proxy, const MsExchange *ex, int status, MsBody *body, 
 typedef struct {
   MsProxy *proxy;
   MsExchange *downstream;
+  guint64 span;             /* the server sidecar's span, when traced */
 } Inbound;
 
 static void
@@ -167,6 +168,21 @@ inbound_done (MsExchange *child, gpointer data)
 {
   Inbound *in = data;
   report_inbound (in->proxy, in->downstream, child->status, child->body, child->start, NULL);
+  const MsTracer *tracer = ms_cluster_tracer (in->proxy->mesh->cluster);
+  if (tracer != NULL && in->span != 0)
+    {
+      const MsRequest *q = in->downstream->request;
+      char code[8];
+      g_snprintf (code, sizeof code, "%d", child->status);
+      g_autofree char *name = g_strdup_printf ("%s:%d/*", q->host, q->port);
+      const char *tags[] = { "component", "proxy", "http.method", q->method, "http.url", q->path,
+                             "http.status_code", code, "peer.address",
+                             in->downstream->source ? in->downstream->source->name : "-", NULL };
+      MsSpan span = { q->trace_hi, q->trace_lo, in->span, q->parent_span, MS_SPAN_SERVER, name,
+                      in->proxy->pod, in->downstream->source, child->start,
+                      ms_sim_now (ms_cluster_sim (in->proxy->mesh->cluster)), tags };
+      tracer->record (tracer->data, &span);
+    }
   ms_exchange_finish (in->downstream, child->status, child->flags, child->reset, child->body);
   ms_exchange_unref (in->downstream);
   ms_exchange_unref (child);
@@ -234,10 +250,20 @@ sidecar_inbound (MsPod *pod, MsExchange *ex, gpointer data)
       return;
     }
   /* With telemetry on, a child exchange lets the sidecar see the answer. */
-  Inbound *in = g_new (Inbound, 1);
+  Inbound *in = g_new0 (Inbound, 1);
   in->proxy = proxy;
   in->downstream = ms_exchange_ref (ex);
-  MsExchange *child = ms_exchange_new (ms_cluster_pool (proxy->mesh->cluster), ex->request,
+  const MsTracer *tracer = ms_cluster_tracer (proxy->mesh->cluster);
+  g_autoptr (MsRequest) request = ms_request_ref (ex->request);
+  if (tracer != NULL && ex->request->sampled)
+    {
+      /* The app sees this sidecar's span as its parent. */
+      in->span = tracer->new_id (tracer->data);
+      g_clear_pointer (&request, ms_request_unref);
+      request = ms_request_copy (ex->request);
+      request->parent_span = in->span;
+    }
+  MsExchange *child = ms_exchange_new (ms_cluster_pool (proxy->mesh->cluster), request,
                                        ex->source, ms_sim_now (ms_cluster_sim (proxy->mesh->cluster)),
                                        inbound_done, in);
   child->service = ex->service;

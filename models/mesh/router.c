@@ -51,12 +51,44 @@ typedef struct {
   guint32 flags;                /* DI, ... gathered on the way */
   MsTime route_timeout;
   GList link;                   /* in proxy->streams */
+  /* Tracing (when the request is sampled): the proxy's span, its parent,
+   * and the span of the try in flight. */
+  guint64 span, span_parent, try_span;
+  MsTime try_start;
 } Stream;
 
 static MsSim *
 sim_of (Stream *s)
 {
   return ms_cluster_sim (ms_mesh_cluster (s->proxy->mesh));
+}
+
+static const MsTracer *
+tracer_of (Stream *s)
+{
+  return s->request->sampled ? ms_cluster_tracer (ms_mesh_cluster (s->proxy->mesh)) : NULL;
+}
+
+/* Records the span of the try that just ended (one per attempt, so that
+ * retries and per-try timeouts show in the trace). */
+static void
+trace_try (Stream *s, MsPod *host, int status, guint32 flags)
+{
+  const MsTracer *tracer = tracer_of (s);
+  if (tracer == NULL || s->try_span == 0)
+    return;
+  char code[8], flag_text[64], attempt[8];
+  g_snprintf (code, sizeof code, "%d", status);
+  g_snprintf (attempt, sizeof attempt, "%d", s->retries_done + 1);
+  const char *tags[] = {
+    "component", "proxy", "upstream_cluster", s->cluster->name, "http.status_code", code,
+    "response_flags", ms_response_flags_format (flags, flag_text), "retry.attempt", attempt, NULL,
+  };
+  MsSpan span = { s->request->trace_hi, s->request->trace_lo, s->try_span, s->span,
+                  MS_SPAN_CLIENT, "attempt", s->proxy->pod, host, s->try_start,
+                  ms_sim_now (sim_of (s)), tags };
+  tracer->record (tracer->data, &span);
+  s->try_span = 0;
 }
 
 /* Answers the client and frees the stream. */
@@ -72,6 +104,22 @@ stream_finish (Stream *s, int status, guint32 flags, MsReset reset, MsBody *body
   /* The destination is known from the endpoint the proxy picked, even
    * when no response came back (a timeout, a reset). */
   MsPod *picked = upstream ? upstream : s->n_tried > 0 ? s->tried[s->n_tried - 1] : NULL;
+  const MsTracer *tracer = tracer_of (s);
+  if (tracer != NULL && s->span != 0)
+    {
+      char code[8], flag_text[64];
+      g_snprintf (code, sizeof code, "%d", status);
+      g_autofree char *name = g_strdup_printf ("%s:%d/*", s->request->host, s->request->port);
+      const char *tags[] = {
+        "component", "proxy", "http.method", s->request->method, "http.url", s->request->path,
+        "http.status_code", code, "response_flags", ms_response_flags_format (s->flags | flags, flag_text),
+        "upstream_cluster", s->cluster ? s->cluster->name : "-", NULL,
+      };
+      MsSpan span = { s->request->trace_hi, s->request->trace_lo, s->span, s->span_parent,
+                      MS_SPAN_CLIENT, name, s->proxy->pod, picked, s->downstream->start,
+                      ms_sim_now (sim), tags };
+      tracer->record (tracer->data, &span);
+    }
   if (s->cluster != NULL)
     ms_proxy_count (s->proxy, s->cluster->service, picked ? picked->version : "unknown",
                     status, s->flags | flags);
@@ -430,6 +478,8 @@ try_done (MsExchange *ex, gpointer data)
   g_autoptr (MsBody) body = ex->body ? ms_body_ref (ex->body) : NULL;
   MsPod *upstream = ex->upstream;
   ms_exchange_unref (ex);
+  trace_try (s, host ? host->pod : upstream, status,
+             status == 0 ? (reset == MS_RESET_CONNECT_FAILURE ? MS_FLAG_UF : MS_FLAG_UC) : 0);
   if (status == 0)
     {
       /* No HTTP response: Envoy answers 503 itself. */
@@ -467,6 +517,7 @@ try_timeout (MsSim *sim, gpointer data)
   Stream *s = data;
   MsUpstreamHost *host = s->host;
   abandon_try (s);
+  trace_try (s, host ? host->pod : NULL, 504, MS_FLAG_UT);
   ms_outlier_result (s->cluster, host, 504);
   const MsRetryPolicy *p = s->retries;
   gboolean retriable = (p->retry_on & (MS_RETRY_ON_5XX | MS_RETRY_ON_GATEWAY_ERROR))
@@ -507,6 +558,14 @@ try_send (Stream *s)
                                 ms_sim_now (sim_of (s)), try_done, s);
   s->attempt->service = s->cluster->service;
   s->attempt->mtls = use_mtls (s, s->host->pod, ms_proxy_target_port (s->attempt));
+  const MsTracer *tracer = tracer_of (s);
+  if (tracer != NULL)
+    {
+      /* The request carries the try's span as its parent (B3/traceparent). */
+      s->try_span = tracer->new_id (tracer->data);
+      s->try_start = ms_sim_now (sim_of (s));
+      s->request->parent_span = s->try_span;
+    }
   s->attempt->peer_principal = s->attempt->mtls ? ms_security_principal (s->proxy->pod) : NULL;
   ms_cluster_connect (s->proxy->pod, s->host->pod, s->cluster->service, s->attempt);
 }
@@ -722,6 +781,25 @@ ms_router_route (MsProxy *proxy, MsExchange *ex)
   s->downstream = ms_exchange_ref (ex);
   s->request = ms_request_copy (request);
   s->retries = &istio->default_retries;
+  const MsTracer *tracer = ms_cluster_tracer (kube);
+  if (tracer != NULL)
+    {
+      /* A request without trace context starts a trace here (the gateway,
+       * or a sidecar in front of an app that does not propagate). */
+      if (s->request->trace_hi == 0 && s->request->trace_lo == 0)
+        {
+          s->request->trace_hi = tracer->new_id (tracer->data);
+          s->request->trace_lo = tracer->new_id (tracer->data);
+          s->request->sampled = tracer->sample (tracer->data);
+          s->request->parent_span = 0;
+        }
+      if (s->request->sampled)
+        {
+          s->span = tracer->new_id (tracer->data);
+          s->span_parent = s->request->parent_span;
+          s->request->parent_span = s->span;
+        }
+    }
 
   MsService *target = service;
   int port = request->port;

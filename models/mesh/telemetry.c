@@ -54,7 +54,11 @@ typedef struct {
 
 struct _MsTelemetry {
   MsTelemetryOutputs outputs;
-  char *paths[4];
+  char *paths[5];
+  MsTracer tracer;
+  MsRandom random;          /* span ids and sampling, stream "traces" */
+  GString *spans;           /* Zipkin v2 span objects, comma-separated */
+  guint64 n_spans;
   GHashTable *series;       /* labels -> Series * */
   GString *access_log;
   GHashTable *edges;        /* "source\tdestination" -> Edge * */
@@ -87,7 +91,7 @@ ms_telemetry_new (const MsTelemetryOutputs *outputs, GError **error)
 {
   if (outputs == NULL
       || (!outputs->metrics && !outputs->access_log && !outputs->graph && !outputs->timeseries
-          && !outputs->live_metrics))
+          && !outputs->live_metrics && !outputs->traces))
     return NULL;
   if (outputs->graph != NULL && !g_str_has_suffix (outputs->graph, ".dot")
       && !g_str_has_suffix (outputs->graph, ".mmd"))
@@ -101,8 +105,10 @@ ms_telemetry_new (const MsTelemetryOutputs *outputs, GError **error)
   t->paths[1] = g_strdup (outputs->access_log);
   t->paths[2] = g_strdup (outputs->graph);
   t->paths[3] = g_strdup (outputs->timeseries);
+  t->paths[4] = g_strdup (outputs->traces);
   t->outputs = (MsTelemetryOutputs){ t->paths[0], t->paths[1], t->paths[2], t->paths[3],
-                                     outputs->live_metrics };
+                                     outputs->live_metrics, t->paths[4], outputs->trace_sample };
+  t->spans = g_string_new (NULL);
   t->series = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, series_free);
   t->access_log = g_string_new (NULL);
   t->edges = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, edge_free);
@@ -114,8 +120,9 @@ ms_telemetry_free (MsTelemetry *t)
 {
   if (t == NULL)
     return;
-  for (int i = 0; i < 4; i++)
+  for (int i = 0; i < 5; i++)
     g_free (t->paths[i]);
+  g_string_free (t->spans, TRUE);
   g_hash_table_unref (t->series);
   g_string_free (t->access_log, TRUE);
   g_hash_table_unref (t->edges);
@@ -560,9 +567,113 @@ save (const char *path, GString *text, GError **error)
   return ok;
 }
 
+/* Tracing: Zipkin v2 spans, which Jaeger and Zipkin UIs load. */
+
+static guint64
+tracer_new_id (gpointer data)
+{
+  MsTelemetry *t = data;
+  guint64 id;
+  do
+    id = ms_random_next (&t->random);
+  while (id == 0);
+  return id;
+}
+
+static gboolean
+tracer_sample (gpointer data)
+{
+  MsTelemetry *t = data;
+  return ms_random_chance (&t->random, t->outputs.trace_sample);
+}
+
+static void
+json_string (GString *out, const char *s)
+{
+  g_string_append_c (out, '"');
+  for (; s && *s; s++)
+    {
+      if (*s == '"' || *s == '\\')
+        g_string_append_c (out, '\\');
+      if ((unsigned char) *s < 0x20)
+        {
+          g_string_append_printf (out, "\\u%04x", *s);
+          continue;
+        }
+      g_string_append_c (out, *s);
+    }
+  g_string_append_c (out, '"');
+}
+
+static void
+endpoint (GString *out, const char *key, const MsPod *pod)
+{
+  char address[32];
+  pod_address (pod, address, sizeof address);
+  *strchr (address, ':') = '\0';
+  g_autofree char *service = g_strdup_printf ("%s.%s", workload_of (pod),
+                                              pod->namespace_ ? pod->namespace_ : "outside");
+  g_string_append_printf (out, ",\"%s\":{\"serviceName\":", key);
+  json_string (out, service);
+  g_string_append_printf (out, ",\"ipv4\":\"%s\"}", address);
+}
+
+static void
+tracer_record (gpointer data, const MsSpan *span)
+{
+  static const char *const kinds[] = { "CLIENT", "SERVER", NULL };
+  MsTelemetry *t = data;
+  GString *out = t->spans;
+  if (t->n_spans++ > 0)
+    g_string_append (out, ",\n");
+  g_string_append_printf (out, "{\"traceId\":\"%016" G_GINT64_MODIFIER "x%016" G_GINT64_MODIFIER
+                          "x\",\"id\":\"%016" G_GINT64_MODIFIER "x\"", span->trace_hi,
+                          span->trace_lo, span->id);
+  if (span->parent != 0)
+    g_string_append_printf (out, ",\"parentId\":\"%016" G_GINT64_MODIFIER "x\"", span->parent);
+  if (kinds[span->kind] != NULL && span->kind != MS_SPAN_LOCAL)
+    g_string_append_printf (out, ",\"kind\":\"%s\"", kinds[span->kind]);
+  g_string_append (out, ",\"name\":");
+  json_string (out, span->name);
+  /* Zipkin wants at least a microsecond of duration. */
+  g_string_append_printf (out, ",\"timestamp\":%" G_GINT64_FORMAT ",\"duration\":%" G_GINT64_FORMAT,
+                          span->start, MAX (span->end - span->start, 1));
+  endpoint (out, "localEndpoint", span->pod);
+  if (span->remote != NULL)
+    endpoint (out, "remoteEndpoint", span->remote);
+  g_string_append (out, ",\"tags\":{");
+  for (const char *const *tag = span->tags; tag && tag[0] && tag[1]; tag += 2)
+    {
+      if (tag != span->tags)
+        g_string_append_c (out, ',');
+      json_string (out, tag[0]);
+      g_string_append_c (out, ':');
+      json_string (out, tag[1]);
+    }
+  g_string_append (out, "}}");
+}
+
+const MsTracer *
+ms_telemetry_tracer (MsTelemetry *t, guint64 seed)
+{
+  if (t == NULL || t->outputs.traces == NULL)
+    return NULL;
+  ms_random_seed_stream (&t->random, seed, "traces");
+  t->tracer = (MsTracer){ tracer_new_id, tracer_sample, tracer_record, t };
+  return &t->tracer;
+}
+
 gboolean
 ms_telemetry_write (MsTelemetry *t, MsTime end, GError **error)
 {
+  if (t->outputs.traces != NULL)
+    {
+      GString *text = g_string_new ("[\n");
+      g_string_append_len (text, t->spans->str, t->spans->len);
+      g_string_append (text, "\n]\n");
+      if (!save (t->outputs.traces, text, error))
+        return FALSE;
+    }
   if (t->outputs.metrics != NULL && !save (t->outputs.metrics, metrics_text (t), error))
     return FALSE;
   if (t->outputs.access_log != NULL

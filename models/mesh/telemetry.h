@@ -13,6 +13,7 @@
 #pragma once
 
 #include "models/kube/cluster.h"
+#include "models/kube/trace.h"
 
 G_BEGIN_DECLS
 
@@ -22,6 +23,8 @@ typedef struct {
   const char *graph;        /* .dot or .mmd, or NULL */
   const char *timeseries;   /* .csv, or NULL */
   gboolean live_metrics;    /* keep metrics for ms_telemetry_metrics (serve) */
+  const char *traces;       /* Zipkin v2 JSON, or NULL */
+  double trace_sample;      /* share of new traces recorded, 0..1 */
 } MsTelemetryOutputs;
 
 /* One request as one proxy saw it. */
@@ -51,6 +54,11 @@ MsTelemetry *ms_telemetry_new (const MsTelemetryOutputs *outputs, GError **error
 void ms_telemetry_free (MsTelemetry *telemetry);
 
 void ms_telemetry_record (MsTelemetry *telemetry, const MsTelemetryRecord *record);
+
+/* The tracer to give the cluster when traces are asked for, else NULL;
+ * span ids and sampling draw from their own stream of seed.
+ * (transfer none) */
+const MsTracer *ms_telemetry_tracer (MsTelemetry *telemetry, guint64 seed);
 
 /* The metrics as Prometheus text, now.  (transfer full) */
 GString *ms_telemetry_metrics (MsTelemetry *telemetry);

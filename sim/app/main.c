@@ -70,6 +70,9 @@ static const char run_help[] =
   "  --access-log FILE   one line per proxy per request, in Istio's default format\n"
   "  --graph FILE        the service graph: FILE.dot (Graphviz) or FILE.mmd (Mermaid)\n"
   "  --timeseries FILE   per second per edge: requests by outcome, p50 and p99 (CSV)\n"
+  "  --traces FILE       Zipkin v2 JSON spans (Jaeger and Zipkin UIs load it): one per\n"
+  "                      proxy hop, per try and per app handler\n"
+  "  --trace-sample X    share of requests traced, 0 to 1 (default 0.01, as Istio)\n"
   "\n"
   "Exit codes: 0 every expectation held, 1 one or more failed (each is printed on\n"
   "standard error with the value seen), 2 the scenario or the options are wrong.\n"
@@ -214,6 +217,8 @@ command_run (int argc, char **argv)
   g_autofree char *duration_text = NULL, *format = NULL, *output = NULL;
   gboolean reproducible = FALSE, quiet = FALSE, help = FALSE, strict = FALSE;
   g_autofree char *metrics = NULL, *access_log = NULL, *graph = NULL, *timeseries = NULL;
+  g_autofree char *traces = NULL;
+  double trace_sample = 0.01;
   GOptionEntry entries[] = {
     { "seed", 0, 0, G_OPTION_ARG_INT64, &seed, "Seed", "N" },
     { "duration", 0, 0, G_OPTION_ARG_STRING, &duration_text, "Virtual time", "D" },
@@ -226,6 +231,8 @@ command_run (int argc, char **argv)
     { "access-log", 0, 0, G_OPTION_ARG_FILENAME, &access_log, "Access log", "FILE" },
     { "graph", 0, 0, G_OPTION_ARG_FILENAME, &graph, "Service graph", "FILE" },
     { "timeseries", 0, 0, G_OPTION_ARG_FILENAME, &timeseries, "Time series", "FILE" },
+    { "traces", 0, 0, G_OPTION_ARG_FILENAME, &traces, "Zipkin spans", "FILE" },
+    { "trace-sample", 0, 0, G_OPTION_ARG_DOUBLE, &trace_sample, "Sampled share", "X" },
     { "help", 'h', 0, G_OPTION_ARG_NONE, &help, "Help", NULL },
     { NULL },
   };
@@ -272,7 +279,9 @@ command_run (int argc, char **argv)
     return fail_input (error->message);
   if (warnings_gate (ms_world_warnings (world), strict) != 0)
     return EXIT_BAD_INPUT;
-  MsTelemetryOutputs outputs = { metrics, access_log, graph, timeseries, FALSE };
+  if (!(trace_sample >= 0.0 && trace_sample <= 1.0))
+    return fail_input ("--trace-sample must be from 0 to 1 (0.01 traces 1% of requests)");
+  MsTelemetryOutputs outputs = { metrics, access_log, graph, timeseries, FALSE, traces, trace_sample };
   if (!ms_world_set_outputs (world, &outputs, &error))
     return fail_input (error->message);
 

@@ -11,12 +11,13 @@
 #include "sim/io/scenario.h"
 
 #include <glib/gstdio.h>
+#include <json-glib/json-glib.h>
 #include <sys/wait.h>
 #include <string.h>
 
 typedef struct {
   char *dir;
-  char *metrics, *log, *dot, *mmd, *csv;
+  char *metrics, *log, *dot, *mmd, *csv, *traces;
   MsReport *report;
 } Outputs;
 
@@ -28,6 +29,7 @@ outputs_clear (Outputs *o)
   g_unlink (o->dot);
   g_unlink (o->mmd);
   g_unlink (o->csv);
+  g_unlink (o->traces);
   g_rmdir (o->dir);
   g_free (o->dir);
   g_free (o->metrics);
@@ -35,6 +37,7 @@ outputs_clear (Outputs *o)
   g_free (o->dot);
   g_free (o->mmd);
   g_free (o->csv);
+  g_free (o->traces);
   g_clear_pointer (&o->report, ms_report_free);
 }
 
@@ -51,6 +54,7 @@ run_with_outputs (Outputs *o, const char *graph)
   o->dot = g_build_filename (o->dir, "graph.dot", NULL);
   o->mmd = g_build_filename (o->dir, "graph.mmd", NULL);
   o->csv = g_build_filename (o->dir, "series.csv", NULL);
+  o->traces = g_build_filename (o->dir, "traces.json", NULL);
   g_autofree char *path = g_build_filename (g_getenv ("MESHSIM_SOURCE_ROOT"), "scenarios",
                                             "istio", "request-routing.json", NULL);
   g_autoptr (MsScenario) scenario = ms_scenario_load (path, &error);
@@ -58,7 +62,7 @@ run_with_outputs (Outputs *o, const char *graph)
   g_autoptr (MsWorld) world = ms_world_new (scenario, scenario->seed, -1, &error);
   g_assert_no_error (error);
   MsTelemetryOutputs outputs = { o->metrics, o->log, g_str_equal (graph, "dot") ? o->dot : o->mmd,
-                                 o->csv, FALSE };
+                                 o->csv, FALSE, o->traces, 1.0 };
   g_assert_true (ms_world_set_outputs (world, &outputs, &error));
   ms_world_run (world, NULL, NULL);
   g_assert_true (ms_world_write_outputs (world, &error));
@@ -200,6 +204,50 @@ test_mermaid_and_series (void)
   g_assert_cmpfloat (sum, ==, report_value (o.report, "edges.productpage-v1.reviews.requests"));
 }
 
+static void
+test_traces_are_trees (void)
+{
+  g_test_summary ("Every trace is a tree with one root, proxy and app spans nested as Envoy "
+                  "and the apps propagate them");
+  g_auto (Outputs) o = { 0 };
+  run_with_outputs (&o, "dot");
+  g_autoptr (JsonParser) parser = json_parser_new ();
+  g_autoptr (GError) error = NULL;
+  g_assert_true (json_parser_load_from_file (parser, o.traces, &error));
+  g_assert_no_error (error);
+  JsonArray *spans = json_node_get_array (json_parser_get_root (parser));
+  g_assert_cmpuint (json_array_get_length (spans), >, 100);
+  g_autoptr (GHashTable) ids = g_hash_table_new (g_str_hash, g_str_equal);
+  g_autoptr (GHashTable) roots = g_hash_table_new (g_str_hash, g_str_equal);
+  for (guint i = 0; i < json_array_get_length (spans); i++)
+    {
+      JsonObject *span = json_array_get_object_element (spans, i);
+      g_hash_table_add (ids, (gpointer) json_object_get_string_member (span, "id"));
+    }
+  guint servers = 0, apps = 0;
+  for (guint i = 0; i < json_array_get_length (spans); i++)
+    {
+      JsonObject *span = json_array_get_object_element (spans, i);
+      const char *trace = json_object_get_string_member (span, "traceId");
+      g_assert_cmpuint (strlen (trace), ==, 32);
+      if (!json_object_has_member (span, "parentId"))
+        {
+          /* One root per trace: the gateway's span. */
+          g_assert_false (g_hash_table_contains (roots, trace));
+          g_hash_table_add (roots, (gpointer) trace);
+        }
+      else
+        g_assert_true (g_hash_table_contains (ids, json_object_get_string_member (span, "parentId")));
+      const char *kind = json_object_has_member (span, "kind")
+                           ? json_object_get_string_member (span, "kind") : "";
+      servers += g_str_equal (kind, "SERVER");
+      JsonObject *tags = json_object_get_object_member (span, "tags");
+      apps += g_str_equal (json_object_get_string_member (tags, "component"), "app");
+    }
+  g_assert_cmpuint (servers, >, 0);
+  g_assert_cmpuint (apps, ==, servers);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -207,5 +255,6 @@ main (int argc, char **argv)
   g_test_add_func ("/mesh/telemetry/metrics-agree-with-report", test_metrics_agree_with_report);
   g_test_add_func ("/mesh/telemetry/tools-accept-files", test_tools_accept_files);
   g_test_add_func ("/mesh/telemetry/mermaid-and-series", test_mermaid_and_series);
+  g_test_add_func ("/mesh/telemetry/traces-are-trees", test_traces_are_trees);
   return g_test_run ();
 }
