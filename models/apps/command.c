@@ -265,10 +265,8 @@ append_done (gpointer data, int status, MsBody *body)
       job_fail (job, 503, "event_store_unavailable", "the append got no answer");
       return;
     }
-  g_autoptr (GString) text = g_string_new (NULL);
-  ms_body_write (body, text);
-  g_autoptr (JsonNode) answer = json_from_string (text->str, NULL);
-  JsonObject *o = answer && JSON_NODE_HOLDS_OBJECT (answer) ? json_node_get_object (answer) : NULL;
+  JsonObject *o;
+  g_autoptr (JsonNode) answer = ms_pattern_answer (body, &o);
   c->accepted++;
   g_autoptr (GString) json = g_string_new ("{\"command_id\":");
   ms_pattern_append_string (json, job->command_id);
@@ -279,10 +277,8 @@ append_done (gpointer data, int status, MsBody *body)
   ms_pattern_append_string (json, job->event_id);
   g_string_append_printf (json, ",\"version\":%" G_GINT64_FORMAT ",\"position\":%" G_GINT64_FORMAT
                           ",\"attempts\":%d}",
-                          o && json_object_has_member (o, "version")
-                          ? json_object_get_int_member (o, "version") : 0,
-                          o && json_object_has_member (o, "position")
-                          ? json_object_get_int_member (o, "position") : 0, job->attempt);
+                          o ? ms_pattern_member_int (o, "version") : 0,
+                          o ? ms_pattern_member_int (o, "position") : 0, job->attempt);
   job_reply (job, 200, json);
 }
 
@@ -345,23 +341,26 @@ load_done (gpointer data, int status, MsBody *body)
       job_fail (job, 503, "event_store_unavailable", "the aggregate could not be loaded");
       return;
     }
+  /* The stream as the store answered it: its version (0 when it does not
+   * exist yet) and its events, folded into the aggregate's state. */
   g_autoptr (MsProjection) state = ms_projection_new ();
-  guint64 version = 0;
-  g_autoptr (GString) text = g_string_new (NULL);
-  ms_body_write (body, text);
-  g_autoptr (JsonNode) answer = json_from_string (text->str, NULL);
-  JsonObject *o = answer && JSON_NODE_HOLDS_OBJECT (answer) ? json_node_get_object (answer) : NULL;
-  JsonNode *events = o ? json_object_get_member (o, "events") : NULL;
-  for (guint i = 0; events && JSON_NODE_HOLDS_ARRAY (events)
-                    && i < json_array_get_length (json_node_get_array (events)); i++)
+  JsonObject *o;
+  g_autoptr (JsonNode) answer = ms_pattern_answer (body, &o);
+  guint64 version = o ? (guint64) ms_pattern_member_int (o, "version") : 0;
+  JsonNode *list = o ? json_object_get_member (o, "events") : NULL;
+  JsonArray *events = list && JSON_NODE_HOLDS_ARRAY (list) ? json_node_get_array (list) : NULL;
+  for (guint i = 0; events != NULL && i < json_array_get_length (events); i++)
     {
-      JsonObject *e = json_array_get_object_element (json_node_get_array (events), i);
-      JsonNode *event_data = json_object_get_member (e, "data");
-      version = (guint64) json_object_get_int_member (e, "version");
-      ms_projection_apply (state, job->aggregate, json_object_get_string_member (e, "event_type"),
-                           version, event_data && JSON_NODE_HOLDS_OBJECT (event_data)
-                           ? json_node_get_object (event_data) : NULL,
-                           json_object_get_int_member (e, "appended_at_us"));
+      JsonNode *node = json_array_get_element (events, i);
+      JsonObject *e = JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
+      JsonNode *data = e ? json_object_get_member (e, "data") : NULL;
+      gboolean bad = FALSE;
+      const char *type = e ? ms_pattern_member_string (e, "event_type", &bad) : NULL;
+      if (type == NULL)
+        continue;
+      ms_projection_apply (state, job->aggregate, type, (guint64) ms_pattern_member_int (e, "version"),
+                           data && JSON_NODE_HOLDS_OBJECT (data) ? json_node_get_object (data) : NULL,
+                           ms_pattern_member_int (e, "appended_at_us"));
     }
   decide (job, state, version);
 }

@@ -96,6 +96,23 @@ ms_pattern_body_object (const MsRequest *request, char **reason)
   return node;
 }
 
+JsonNode *
+ms_pattern_answer (const MsBody *body, JsonObject **object)
+{
+  g_autoptr (GString) text = g_string_new (NULL);
+  ms_body_write (body, text);
+  JsonNode *node = json_from_string (text->str, NULL);
+  *object = node && JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
+  return node;
+}
+
+gint64
+ms_pattern_member_int (JsonObject *object, const char *name)
+{
+  JsonNode *node = json_object_get_member (object, name);
+  return node && json_node_get_value_type (node) == G_TYPE_INT64 ? json_node_get_int (node) : 0;
+}
+
 const char *
 ms_pattern_member_string (JsonObject *object, const char *name, gboolean *bad)
 {

@@ -43,6 +43,14 @@ gboolean ms_pattern_param_duration (const MsRequest *request, const char *name, 
  * *reason (transfer full) saying why.  (transfer full) */
 JsonNode *ms_pattern_body_object (const MsRequest *request, char **reason);
 
+/* Parses an answer's body (may be NULL) as JSON.  Returns the node
+ * (transfer full, NULL when the body is not JSON) and sets *object to it
+ * when it is an object, else to NULL. */
+JsonNode *ms_pattern_answer (const MsBody *body, JsonObject **object);
+
+/* A JSON object member as an integer: 0 when absent or not an integer. */
+gint64 ms_pattern_member_int (JsonObject *object, const char *name);
+
 /* A JSON object member as a string: NULL when absent; *bad set TRUE when
  * present but not a string.  (transfer none) */
 const char *ms_pattern_member_string (JsonObject *object, const char *name, gboolean *bad);

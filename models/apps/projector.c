@@ -105,14 +105,6 @@ sleep_for (ProjectorApp *app, MsTime delay)
   app->timer = ms_sim_schedule (sim_of (app), delay, loop_timer, app);
 }
 
-/* An integer member of an event (0 when absent or not an integer). */
-static gint64
-int_member (JsonObject *o, const char *name)
-{
-  JsonNode *node = json_object_get_member (o, name);
-  return node && json_node_get_value_type (node) == G_TYPE_INT64 ? json_node_get_int (node) : 0;
-}
-
 static void apply_next (MsSim *sim, gpointer data);
 
 /* The batch is over, or must not go on: poll again at once. */
@@ -144,7 +136,7 @@ apply_next (MsSim *sim, gpointer data)
     }
   JsonNode *node = json_array_get_element (app->events, app->next++);
   JsonObject *e = JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
-  guint64 position = e ? (guint64) int_member (e, "position") : 0;
+  guint64 position = e ? (guint64) ms_pattern_member_int (e, "position") : 0;
   if (e == NULL || position <= m->checkpoint)
     m->redelivered++;
   else if (position != m->checkpoint + 1)
@@ -160,9 +152,9 @@ apply_next (MsSim *sim, gpointer data)
       const char *stream = ms_pattern_member_string (e, "aggregate_id", &bad);
       const char *type = ms_pattern_member_string (e, "event_type", &bad);
       JsonNode *data = json_object_get_member (e, "data");
-      MsTime appended_at = int_member (e, "appended_at_us");
+      MsTime appended_at = ms_pattern_member_int (e, "appended_at_us");
       ms_projection_apply (m->projection, stream ? stream : "", type ? type : "",
-                           (guint64) int_member (e, "version"),
+                           (guint64) ms_pattern_member_int (e, "version"),
                            data && JSON_NODE_HOLDS_OBJECT (data) ? json_node_get_object (data)
                                                                  : NULL, appended_at);
       m->checkpoint = position;
@@ -198,11 +190,9 @@ poll_done (gpointer data, int status, MsBody *body)
       sleep_for (app, m->retry_delay);
       return;
     }
-  g_autoptr (GString) text = g_string_new (NULL);
-  ms_body_write (body, text);
-  JsonNode *answer = json_from_string (text->str, NULL);
-  JsonNode *events = answer && JSON_NODE_HOLDS_OBJECT (answer)
-                     ? json_object_get_member (json_node_get_object (answer), "events") : NULL;
+  JsonObject *o;
+  JsonNode *answer = ms_pattern_answer (body, &o);
+  JsonNode *events = o ? json_object_get_member (o, "events") : NULL;
   if (events == NULL || !JSON_NODE_HOLDS_ARRAY (events))
     {
       m->failed_polls++;
@@ -210,12 +200,11 @@ poll_done (gpointer data, int status, MsBody *body)
       sleep_for (app, m->retry_delay);
       return;
     }
-  JsonObject *o = json_node_get_object (answer);
-  guint64 head = (guint64) int_member (o, "head_position");
+  guint64 head = (guint64) ms_pattern_member_int (o, "head_position");
   if (head >= m->head)
     {
       m->head = head;
-      m->head_appended_at = int_member (o, "head_appended_us");
+      m->head_appended_at = ms_pattern_member_int (o, "head_appended_us");
     }
   app->batch = answer;
   app->events = json_node_get_array (events);
@@ -312,7 +301,7 @@ ms_projector_state (MsModel *model, MsTime now, MsProjectorState *out)
     {
       JsonNode *node = json_array_get_element (owner->events, owner->next);
       if (JSON_NODE_HOLDS_OBJECT (node))
-        oldest = MIN (oldest, int_member (json_node_get_object (node), "appended_at_us"));
+        oldest = MIN (oldest, ms_pattern_member_int (json_node_get_object (node), "appended_at_us"));
     }
   out->lag = MAX (now - oldest, 0);
 }
