@@ -673,6 +673,56 @@ ms_world_set_outputs (MsWorld *w, const MsTelemetryOutputs *outputs, GError **er
   return TRUE;
 }
 
+void
+ms_world_report_timeline (const MsWorld *w, MsReport *report)
+{
+  MsReportNode *root = ms_report_root (report);
+  if (w->telemetry != NULL)
+    ms_telemetry_report_series (w->telemetry, root);
+  MsReportNode *windows = ms_report_array (root, "windows");
+  const GPtrArray *services = ms_cluster_services (w->cluster);
+  for (guint i = 0; i < w->faults->len; i++)
+    {
+      const FaultWindow *f = w->faults->pdata[i];
+      /* Shaded on every Service one of its pods is behind. */
+      for (guint k = 0; k < services->len; k++)
+        {
+          const MsService *s = services->pdata[k];
+          gboolean hit = FALSE;
+          for (guint p = 0; p < f->pods->len && !hit; p++)
+            {
+              const MsPod *pod = f->pods->pdata[p];
+              hit = pod->namespace_ == s->namespace_ && pod->labels != NULL
+                    && ms_labels_match (pod->labels, &s->selector);
+            }
+          if (!hit)
+            continue;
+          MsReportNode *node = ms_report_append_object (windows);
+          ms_report_set_string (node, "kind", "fault");
+          ms_report_set_string (node, "service", s->report_name);
+          ms_report_set_double (node, "from_s", (double) f->config->at / 1e6);
+          ms_report_set_double (node, "to_s", f->config->length > 0
+                                  ? (double) (f->config->at + f->config->length) / 1e6 : 0);
+        }
+    }
+  const MsReportNode *ejections = ms_report_find (report, "ejections");
+  for (guint i = 0; i < ms_report_n_children (ejections); i++)
+    {
+      const MsReportNode *e = ms_report_child (ejections, i, NULL);
+      /* outbound|port|subset|name.namespace.svc.cluster.local -> name */
+      const char *cluster = ms_report_get_string (e, "cluster");
+      const char *fqdn = cluster ? strrchr (cluster, '|') : NULL;
+      if (fqdn == NULL)
+        continue;
+      g_autofree char *name = g_strndup (fqdn + 1, strcspn (fqdn + 1, "."));
+      MsReportNode *node = ms_report_append_object (windows);
+      ms_report_set_string (node, "kind", "ejection");
+      ms_report_set_string (node, "service", name);
+      ms_report_set_double (node, "from_s", ms_report_get_double (e, "from_s"));
+      ms_report_set_double (node, "to_s", ms_report_get_double (e, "to_s"));
+    }
+}
+
 MsTelemetry *
 ms_world_telemetry (const MsWorld *w)
 {

@@ -67,6 +67,10 @@ gboolean ms_world_write_outputs (MsWorld *world, GError **error);
 /* The telemetry asked for, or NULL.  (transfer none) */
 MsTelemetry *ms_world_telemetry (const MsWorld *world);
 
+/* For the HTML report: adds series.* (from the telemetry) and windows
+ * (fault windows per Service, and the ejection windows) to report. */
+void ms_world_report_timeline (const MsWorld *world, MsReport *report);
+
 /* Builds (transfer full) the report.  wall_ms < 0 leaves the wall-clock
  * figure at 0 (reproducible output). */
 MsReport *ms_world_report (const MsWorld *world, gint64 wall_ms);

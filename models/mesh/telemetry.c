@@ -91,7 +91,7 @@ ms_telemetry_new (const MsTelemetryOutputs *outputs, GError **error)
 {
   if (outputs == NULL
       || (!outputs->metrics && !outputs->access_log && !outputs->graph && !outputs->timeseries
-          && !outputs->live_metrics && !outputs->traces))
+          && !outputs->live_metrics && !outputs->traces && !outputs->series))
     return NULL;
   if (outputs->graph != NULL && !g_str_has_suffix (outputs->graph, ".dot")
       && !g_str_has_suffix (outputs->graph, ".mmd"))
@@ -107,7 +107,8 @@ ms_telemetry_new (const MsTelemetryOutputs *outputs, GError **error)
   t->paths[3] = g_strdup (outputs->timeseries);
   t->paths[4] = g_strdup (outputs->traces);
   t->outputs = (MsTelemetryOutputs){ t->paths[0], t->paths[1], t->paths[2], t->paths[3],
-                                     outputs->live_metrics, t->paths[4], outputs->trace_sample };
+                                     outputs->live_metrics, t->paths[4], outputs->trace_sample,
+                                     outputs->series };
   t->spans = g_string_new (NULL);
   t->series = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, series_free);
   t->access_log = g_string_new (NULL);
@@ -345,7 +346,7 @@ ms_telemetry_record (MsTelemetry *t, const MsTelemetryRecord *r)
     }
   if (t->outputs.access_log != NULL)
     log_line (t, r);
-  if (r->source && (t->outputs.graph != NULL || t->outputs.timeseries != NULL))
+  if (r->source && (t->outputs.graph != NULL || t->outputs.timeseries != NULL || t->outputs.series))
     count_edge (t, r);
 }
 
@@ -565,6 +566,53 @@ save (const char *path, GString *text, GError **error)
   gboolean ok = g_file_set_contents (path, text->str, (gssize) text->len, error);
   g_string_free (text, TRUE);
   return ok;
+}
+
+void
+ms_telemetry_report_series (MsTelemetry *t, MsReportNode *root)
+{
+  /* Per Service: the edges into it added up, second by second. */
+  g_autoptr (GPtrArray) edges = table_values (t->edges);
+  g_ptr_array_sort (edges, compare_edges);
+  g_autoptr (GHashTable) done = g_hash_table_new (g_str_hash, g_str_equal);
+  MsReportNode *series = ms_report_object (root, "series");
+  for (guint i = 0; i < edges->len; i++)
+    {
+      const Edge *first = edges->pdata[i];
+      if (g_hash_table_contains (done, first->destination))
+        continue;
+      g_hash_table_add (done, first->destination);
+      guint n = 0;
+      for (guint k = 0; k < edges->len; k++)
+        {
+          const Edge *e = edges->pdata[k];
+          if (g_str_equal (e->destination, first->destination))
+            n = MAX (n, e->seconds->len);
+        }
+      MsReportNode *node = ms_report_object (series, first->destination);
+      MsReportNode *requests = ms_report_array (node, "requests");
+      MsReportNode *ok = ms_report_array (node, "ok_share");
+      MsReportNode *p99 = ms_report_array (node, "p99_ms");
+      for (guint sec = 0; sec < n; sec++)
+        {
+          guint64 total = 0, good = 0;
+          g_autoptr (MsHistogram) latency = ms_histogram_new ();
+          for (guint k = 0; k < edges->len; k++)
+            {
+              const Edge *e = edges->pdata[k];
+              if (!g_str_equal (e->destination, first->destination) || sec >= e->seconds->len)
+                continue;
+              const Second *s = &g_array_index (e->seconds, Second, sec);
+              total += s->requests;
+              good += s->ok;
+              if (s->latency != NULL)
+                ms_histogram_merge (latency, s->latency);
+            }
+          ms_report_append_double (requests, (double) total);
+          ms_report_append_double (ok, total ? (double) good / (double) total : 1.0);
+          ms_report_append_double (p99, (double) ms_histogram_quantile (latency, 0.99) / 1000.0);
+        }
+    }
 }
 
 /* Tracing: Zipkin v2 spans, which Jaeger and Zipkin UIs load. */

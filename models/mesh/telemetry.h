@@ -14,6 +14,7 @@
 
 #include "models/kube/cluster.h"
 #include "models/kube/trace.h"
+#include "sim/io/report.h"
 
 G_BEGIN_DECLS
 
@@ -25,6 +26,7 @@ typedef struct {
   gboolean live_metrics;    /* keep metrics for ms_telemetry_metrics (serve) */
   const char *traces;       /* Zipkin v2 JSON, or NULL */
   double trace_sample;      /* share of new traces recorded, 0..1 */
+  gboolean series;          /* keep per-second series for the HTML report */
 } MsTelemetryOutputs;
 
 /* One request as one proxy saw it. */
@@ -59,6 +61,11 @@ void ms_telemetry_record (MsTelemetry *telemetry, const MsTelemetryRecord *recor
  * span ids and sampling draw from their own stream of seed.
  * (transfer none) */
 const MsTracer *ms_telemetry_tracer (MsTelemetry *telemetry, guint64 seed);
+
+/* Adds series.<service>.{requests, ok_share, p99_ms} (one value per
+ * second, as the client proxies saw them) to the report, for the HTML
+ * report's charts. */
+void ms_telemetry_report_series (MsTelemetry *telemetry, MsReportNode *root);
 
 /* The metrics as Prometheus text, now.  (transfer full) */
 GString *ms_telemetry_metrics (MsTelemetry *telemetry);

@@ -11,6 +11,7 @@
 #include "sim/app/serve.h"
 #include "sim/io/expect.h"
 #include "sim/io/read.h"
+#include "sim/io/report-html.h"
 #include "sim/io/report-text.h"
 #include "sim/io/scenario.h"
 
@@ -73,6 +74,9 @@ static const char run_help[] =
   "  --traces FILE       Zipkin v2 JSON spans (Jaeger and Zipkin UIs load it): one per\n"
   "                      proxy hop, per try and per app handler\n"
   "  --trace-sample X    share of requests traced, 0 to 1 (default 0.01, as Istio)\n"
+  "  --html FILE         the report as one self-contained page: failed expectations\n"
+  "                      first, the service graph, charts over time with fault and\n"
+  "                      ejection windows\n"
   "\n"
   "Exit codes: 0 every expectation held, 1 one or more failed (each is printed on\n"
   "standard error with the value seen), 2 the scenario or the options are wrong.\n"
@@ -217,7 +221,7 @@ command_run (int argc, char **argv)
   g_autofree char *duration_text = NULL, *format = NULL, *output = NULL;
   gboolean reproducible = FALSE, quiet = FALSE, help = FALSE, strict = FALSE;
   g_autofree char *metrics = NULL, *access_log = NULL, *graph = NULL, *timeseries = NULL;
-  g_autofree char *traces = NULL;
+  g_autofree char *traces = NULL, *html = NULL;
   double trace_sample = 0.01;
   GOptionEntry entries[] = {
     { "seed", 0, 0, G_OPTION_ARG_INT64, &seed, "Seed", "N" },
@@ -233,6 +237,7 @@ command_run (int argc, char **argv)
     { "timeseries", 0, 0, G_OPTION_ARG_FILENAME, &timeseries, "Time series", "FILE" },
     { "traces", 0, 0, G_OPTION_ARG_FILENAME, &traces, "Zipkin spans", "FILE" },
     { "trace-sample", 0, 0, G_OPTION_ARG_DOUBLE, &trace_sample, "Sampled share", "X" },
+    { "html", 0, 0, G_OPTION_ARG_FILENAME, &html, "HTML report", "FILE" },
     { "help", 'h', 0, G_OPTION_ARG_NONE, &help, "Help", NULL },
     { NULL },
   };
@@ -281,7 +286,9 @@ command_run (int argc, char **argv)
     return EXIT_BAD_INPUT;
   if (!(trace_sample >= 0.0 && trace_sample <= 1.0))
     return fail_input ("--trace-sample must be from 0 to 1 (0.01 traces 1% of requests)");
-  MsTelemetryOutputs outputs = { metrics, access_log, graph, timeseries, FALSE, traces, trace_sample };
+  MsTelemetryOutputs outputs = { .metrics = metrics, .access_log = access_log, .graph = graph,
+                                 .timeseries = timeseries, .traces = traces,
+                                 .trace_sample = trace_sample, .series = html != NULL };
   if (!ms_world_set_outputs (world, &outputs, &error))
     return fail_input (error->message);
 
@@ -305,6 +312,22 @@ command_run (int argc, char **argv)
   /* The models' own end-of-run checks are in the same array. */
   failed = count_failed (report);
 
+  if (html != NULL)
+    {
+      /* The charts' data goes into a copy of the report only, so that
+       * --html never changes the JSON or text report. */
+      g_autoptr (MsReport) page = ms_world_report (world, reproducible ? -1 : wall_ms);
+      int page_failed = ms_expect_check (scenario, page, NULL);
+      (void) page_failed;
+      ms_world_report_timeline (world, page);
+      g_autoptr (GString) out = g_string_new (NULL);
+      ms_report_write_html (page, out);
+      if (!g_file_set_contents (html, out->str, (gssize) out->len, &error))
+        {
+          g_autofree char *message = g_strdup_printf ("cannot write %s: %s", html, error->message);
+          return fail_input (message);
+        }
+    }
   g_autoptr (GString) text = g_string_new (NULL);
   if (format != NULL && g_str_equal (format, "json"))
     ms_report_write_json (report, text);

@@ -268,7 +268,7 @@ ms_serve_run (const char *file, const char *bind, int port, double speed, gboole
   const GPtrArray *warnings = ms_world_warnings (world);
   for (guint i = 0; i < warnings->len; i++)
     fprintf (stderr, "meshsim: warning: %s\n", (const char *) warnings->pdata[i]);
-  MsTelemetryOutputs outputs = { NULL, NULL, NULL, NULL, TRUE, NULL, 0 };
+  MsTelemetryOutputs outputs = { .live_metrics = TRUE };
   if (!ms_world_set_outputs (world, &outputs, &error))
     {
       fprintf (stderr, "meshsim: error: %s\n", error->message);

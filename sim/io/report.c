@@ -137,6 +137,15 @@ ms_report_append_object (MsReportNode *array)
 }
 
 void
+ms_report_append_double (MsReportNode *array, double value)
+{
+  g_return_if_fail (array->kind == MS_REPORT_ARRAY);
+  MsReportNode *child = node_new (MS_REPORT_DOUBLE, NULL);
+  child->number = value;
+  g_ptr_array_add (array->children, child);
+}
+
+void
 ms_report_set_int (MsReportNode *parent, const char *key, gint64 value)
 {
   member (parent, key, MS_REPORT_INT)->integer = value;

@@ -27,6 +27,7 @@ MsReportNode *ms_report_object (MsReportNode *parent, const char *key);
 /* An array member, created empty if absent, and appending to one. */
 MsReportNode *ms_report_array (MsReportNode *parent, const char *key);
 MsReportNode *ms_report_append_object (MsReportNode *array);
+void ms_report_append_double (MsReportNode *array, double value);
 
 /* Scalars: set (replace) a member. */
 void ms_report_set_int (MsReportNode *parent, const char *key, gint64 value);

@@ -61,8 +61,9 @@ run_with_outputs (Outputs *o, const char *graph)
   g_assert_no_error (error);
   g_autoptr (MsWorld) world = ms_world_new (scenario, scenario->seed, -1, &error);
   g_assert_no_error (error);
-  MsTelemetryOutputs outputs = { o->metrics, o->log, g_str_equal (graph, "dot") ? o->dot : o->mmd,
-                                 o->csv, FALSE, o->traces, 1.0 };
+  MsTelemetryOutputs outputs = { .metrics = o->metrics, .access_log = o->log,
+                                 .graph = g_str_equal (graph, "dot") ? o->dot : o->mmd,
+                                 .timeseries = o->csv, .traces = o->traces, .trace_sample = 1.0 };
   g_assert_true (ms_world_set_outputs (world, &outputs, &error));
   ms_world_run (world, NULL, NULL);
   g_assert_true (ms_world_write_outputs (world, &error));
