@@ -370,9 +370,11 @@ load (Job *job)
 {
   CommandModel *m = job->app->model;
   job->attempt++;
-  g_autofree char *escaped = g_uri_escape_string (job->aggregate, NULL, FALSE);
-  g_autofree char *path = g_strdup_printf ("/api/streams/%s?count=10000", escaped);
-  ms_pattern_call (&job->app->calls, job->app->pod, "GET", &m->store_url, path, NULL,
+  g_autoptr (GString) json = g_string_new ("{\"aggregate_id\":");
+  ms_pattern_append_string (json, job->aggregate);
+  g_string_append (json, ",\"count\":10000}");
+  g_autoptr (MsBody) body = ms_body_new_text (json->str, (gssize) json->len);
+  ms_pattern_call (&job->app->calls, job->app->pod, "GET", &m->store_url, "/api/streams", body,
                    m->timeout, load_done, job);
 }
 

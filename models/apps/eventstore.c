@@ -476,6 +476,18 @@ serve (MsApp *base, MsExchange *ex)
       g_autofree char *stream = g_uri_unescape_string (path + 13, NULL);
       read_stream (m, ex, stream ? stream : path + 13);
     }
+  else if (g_str_equal (path, "/api/streams") && get)
+    {
+      g_autofree char *stream = ms_pattern_param (ex->request, "aggregate_id");
+      if (stream == NULL || *stream == '\0')
+        {
+          m->bad_requests++;
+          ms_pattern_reply_error (ex, 400, "bad_request", "name the stream: /api/streams/<id>, "
+                                  "or aggregate_id as a parameter");
+        }
+      else
+        read_stream (m, ex, stream);
+    }
   else
     ms_pattern_reply_error (ex, 404, "not_found", NULL);
 }

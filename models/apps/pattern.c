@@ -18,12 +18,30 @@ ms_pattern_path (const MsRequest *request)
   return query ? g_strndup (request->path, query - request->path) : g_strdup (request->path);
 }
 
+/* A member of a JSON object body as text: a string as it is, an integer
+ * in decimal; NULL otherwise. */
+static char *
+body_param (const MsRequest *request, const char *name)
+{
+  if (request->body == NULL)
+    return NULL;
+  JsonObject *o;
+  g_autoptr (JsonNode) node = ms_pattern_answer (request->body, &o);
+  JsonNode *member = o ? json_object_get_member (o, name) : NULL;
+  GType type = member ? json_node_get_value_type (member) : G_TYPE_INVALID;
+  if (type == G_TYPE_STRING)
+    return g_strdup (json_node_get_string (member));
+  if (type == G_TYPE_INT64)
+    return g_strdup_printf ("%" G_GINT64_FORMAT, json_node_get_int (member));
+  return NULL;
+}
+
 char *
 ms_pattern_param (const MsRequest *request, const char *name)
 {
   const char *query = strchr (request->path, '?');
   if (query == NULL)
-    return NULL;
+    return body_param (request, name);
   g_auto (GStrv) pairs = g_strsplit (query + 1, "&", -1);
   gsize length = strlen (name);
   for (char **p = pairs; *p; p++)
@@ -33,7 +51,7 @@ ms_pattern_param (const MsRequest *request, const char *name)
         char *decoded = g_uri_unescape_string (value, NULL);
         return decoded ? decoded : g_strdup (value);
       }
-  return NULL;
+  return body_param (request, name);
 }
 
 gboolean

@@ -24,8 +24,11 @@ G_BEGIN_DECLS
 /* The request's path without its query string.  (transfer full) */
 char *ms_pattern_path (const MsRequest *request);
 
-/* The value of a query-string parameter, percent-decoded, or NULL.
- * (transfer full) */
+/* The value of a parameter, or NULL: from the query string
+ * (percent-decoded), else from a member of a JSON object body (a string,
+ * or an integer written in decimal).  Models that send requests put
+ * changing parameters in the body, because request paths are interned
+ * for the whole run and must come from a bounded set.  (transfer full) */
 char *ms_pattern_param (const MsRequest *request, const char *name);
 
 /* A query-string parameter as an integer in [min, max]: TRUE and *out set
@@ -82,8 +85,8 @@ typedef struct _MsPatternCall MsPatternCall;
 
 /* Sends method http://url.host:url.port<path> from pod through its
  * outbound hook, with body (may be NULL; referenced), giving up after
- * timeout (0: never).  path is interned: keep the set of paths bounded, or
- * know that each distinct one costs its length for the rest of the run. */
+ * timeout (0: never).  path is interned: it must come from a bounded set
+ * (put positions and ids in the body, see ms_pattern_param). */
 void ms_pattern_call (GQueue *calls, MsPod *pod, const char *method, const MsUrl *url,
                       const char *path, MsBody *body, MsTime timeout, MsPatternDone done,
                       gpointer data);

@@ -253,12 +253,13 @@ loop (ProjectorApp *app)
   /* A long poll does not renew the claim, so it must end well within the
    * claim's timeout, or an idle owner would lose the claim while waiting. */
   g_autofree char *wait = ms_duration_format (MIN (m->wait, m->claim_timeout / 2));
-  g_autofree char *path = g_strdup_printf ("/api/events?from=%" G_GUINT64_FORMAT "&limit=%"
-                                           G_GINT64_FORMAT "&wait=%s", m->checkpoint,
+  g_autofree char *json = g_strdup_printf ("{\"from\":%" G_GUINT64_FORMAT ",\"limit\":%"
+                                           G_GINT64_FORMAT ",\"wait\":\"%s\"}", m->checkpoint,
                                            m->batch_size, wait);
+  g_autoptr (MsBody) body = ms_body_new_text (json, -1);
   /* The app's own timeout outlasts the store's wait by a margin, so an
    * empty answer is not mistaken for a failure. */
-  ms_pattern_call (&app->calls, app->pod, "GET", &m->store_url, path, NULL,
+  ms_pattern_call (&app->calls, app->pod, "GET", &m->store_url, "/api/events", body,
                    m->wait + MS_SEC (5), poll_done, app);
 }
 
