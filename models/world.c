@@ -21,6 +21,7 @@
 #include "models/apps/model.h"
 #include "models/apps/nginx.h"
 #include "models/mesh/mesh.h"
+#include "models/mesh/security.h"
 #include "sim/io/read.h"
 
 #include <string.h>
@@ -35,6 +36,7 @@ typedef struct {
   const MsTimelineConfig *config;
   MsDeployment *deployment;
   MsWorld *world;
+  GPtrArray *resources;       /* apply/delete: the Istio resources from then on */
 } TimelineStep;
 
 struct _MsWorld {
@@ -49,6 +51,7 @@ struct _MsWorld {
   GPtrArray *loadgens;        /* MsLoadgen * */
   GPtrArray *faults;          /* FaultWindow * */
   GPtrArray *steps;           /* TimelineStep * */
+  GPtrArray *applied;         /* MsIstioConfig *, owned: made by timeline apply */
   GPtrArray *warnings;        /* char * */
   guint idle_loadgens;
   gboolean draining;
@@ -72,6 +75,7 @@ ms_world_free (MsWorld *w)
   g_clear_pointer (&w->loadgens, g_ptr_array_unref);
   g_clear_pointer (&w->faults, g_ptr_array_unref);
   g_clear_pointer (&w->steps, g_ptr_array_unref);
+  g_clear_pointer (&w->applied, g_ptr_array_unref);
   g_clear_pointer (&w->warnings, g_ptr_array_unref);
   g_clear_pointer (&w->mesh, ms_mesh_free);
   g_clear_pointer (&w->telemetry, ms_telemetry_free);
@@ -561,30 +565,127 @@ timeline_scale (MsSim *sim, gpointer data)
   ms_deployment_scale (step->world->cluster, step->deployment, step->config->replicas);
 }
 
+static void
+timeline_reconfigure (MsSim *sim, gpointer data)
+{
+  (void) sim;
+  TimelineStep *step = data;
+  g_autoptr (GError) error = NULL;
+  /* Checked when the world was built, so this cannot fail. */
+  gboolean ok = ms_mesh_reconfigure (step->world->mesh, step->resources,
+                                     step->world->scenario->istio, &error);
+  g_assert_true (ok);
+}
+
+static void
+timeline_step_free (gpointer data)
+{
+  TimelineStep *step = data;
+  g_clear_pointer (&step->resources, g_ptr_array_unref);
+  g_free (step);
+}
+
+static void
+istio_config_free (gpointer data)
+{
+  MsIstioConfig *c = data;
+  g_free (c->name);
+  g_free (c);
+}
+
+/* The resources after an apply or delete, as a new list (the resources
+ * themselves are shared).  Checked the way the world's own were. */
+static GPtrArray *
+timeline_resources (MsWorld *w, const GPtrArray *before, const MsTimelineConfig *config,
+                    GError **error)
+{
+  const MsNode *node = config->resource;
+  const char *kind = NULL, *name = NULL, *ns = "default";
+  const MsNode *metadata = config->kind == MS_TIMELINE_APPLY ? ms_node_get (node, "metadata") : node;
+  ms_read_string (node, "kind", TRUE, &kind, NULL);
+  ms_read_string (metadata, "name", TRUE, &name, NULL);
+  ms_read_string (metadata, "namespace", FALSE, &ns, NULL);
+  kind = g_intern_string (kind);
+  GPtrArray *after = g_ptr_array_new ();
+  gboolean found = FALSE;
+  for (guint i = 0; i < before->len; i++)
+    {
+      MsIstioConfig *c = before->pdata[i];
+      if (c->kind == kind && g_str_equal (c->name, name) && g_str_equal (c->namespace_, ns))
+        {
+          found = TRUE;
+          continue;
+        }
+      g_ptr_array_add (after, c);
+    }
+  if (config->kind == MS_TIMELINE_DELETE && !found)
+    {
+      ms_read_fail (error, node, MS_SCENARIO_ERROR_REFERENCE,
+                    "nothing to delete: no %s %s/%s exists at that time", kind, ns, name);
+      g_ptr_array_unref (after);
+      return NULL;
+    }
+  if (config->kind == MS_TIMELINE_APPLY)
+    {
+      MsIstioConfig *c = g_new0 (MsIstioConfig, 1);
+      c->kind = kind;
+      c->name = g_strdup (name);
+      c->namespace_ = g_intern_string (ns);
+      c->node = node;
+      g_ptr_array_add (w->applied, c);
+      g_ptr_array_add (after, c);
+    }
+  /* Whether Istio would take it: build it once, here, and throw it away. */
+  g_autoptr (MsIstio) probe = ms_istio_new_from (after, w->scenario->istio, w->cluster, error);
+  g_autoptr (GPtrArray) warnings = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr (MsSecurity) security = probe ? ms_security_new (after, w->cluster, warnings, error)
+                                          : NULL;
+  if (security == NULL)
+    {
+      g_ptr_array_unref (after);
+      return NULL;
+    }
+  return after;
+}
+
 static gboolean
 build_timeline (MsWorld *w, GError **error)
 {
   const MsScenario *s = w->scenario;
-  gboolean warned = FALSE;
+  /* Apply and delete steps in time order (file order for equal times),
+   * each with the resource list it leaves behind. */
+  g_autoptr (GPtrArray) order = g_ptr_array_new ();
   for (guint i = 0; i < s->timeline->len; i++)
+    g_ptr_array_add (order, s->timeline->pdata[i]);
+  for (guint i = 1; i < order->len; i++)
+    for (guint k = i; k > 0 && ((MsTimelineConfig *) order->pdata[k - 1])->at
+                                   > ((MsTimelineConfig *) order->pdata[k])->at; k--)
+      {
+        gpointer t = order->pdata[k];
+        order->pdata[k] = order->pdata[k - 1];
+        order->pdata[k - 1] = t;
+      }
+  g_autoptr (GPtrArray) current = g_ptr_array_new ();
+  for (guint i = 0; i < s->istio_resources->len; i++)
+    g_ptr_array_add (current, s->istio_resources->pdata[i]);
+  for (guint i = 0; i < order->len; i++)
     {
-      const MsTimelineConfig *config = s->timeline->pdata[i];
-      if (config->kind != MS_TIMELINE_SCALE)
-        {
-          if (!warned)
-            g_ptr_array_add (w->warnings,
-                             g_strdup_printf ("%s:%d:%d: timeline apply/delete of Istio "
-                                              "resources is checked but has no effect yet: "
-                                              "the Istio data plane is not simulated in this "
-                                              "version", config->node->file,
-                                              config->node->line, config->node->column));
-          warned = TRUE;
-          continue;
-        }
+      const MsTimelineConfig *config = order->pdata[i];
       TimelineStep *step = g_new0 (TimelineStep, 1);
       step->config = config;
       step->world = w;
       g_ptr_array_add (w->steps, step);
+      if (config->kind != MS_TIMELINE_SCALE)
+        {
+          step->resources = timeline_resources (w, current, config, error);
+          if (step->resources == NULL)
+            return FALSE;
+          g_ptr_array_set_size (current, 0);
+          for (guint k = 0; k < step->resources->len; k++)
+            g_ptr_array_add (current, step->resources->pdata[k]);
+          ms_sim_schedule_at (w->sim, config->at, timeline_reconfigure, step);
+          continue;
+        }
       step->deployment = find_deployment (w, config->deployment,
                                           ms_node_get (ms_node_get (config->node, "scale"),
                                                        "deployment"),
@@ -637,7 +738,8 @@ ms_world_new (const MsScenario *scenario, guint64 seed, MsTime duration, GError 
   w->duration = duration >= 0 ? duration : scenario->duration;
   w->loadgens = g_ptr_array_new_with_free_func ((GDestroyNotify) ms_loadgen_free);
   w->faults = g_ptr_array_new_with_free_func (fault_window_free);
-  w->steps = g_ptr_array_new_with_free_func (g_free);
+  w->steps = g_ptr_array_new_with_free_func (timeline_step_free);
+  w->applied = g_ptr_array_new_with_free_func (istio_config_free);
   w->warnings = g_ptr_array_new_with_free_func (g_free);
   for (guint i = 0; i < scenario->warnings->len; i++)
     g_ptr_array_add (w->warnings, g_strdup (scenario->warnings->pdata[i]));

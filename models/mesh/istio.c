@@ -1016,14 +1016,20 @@ read_gateway (MsIstio *istio, const MsIstioConfig *config, GError **error)
 MsIstio *
 ms_istio_new (const MsScenario *scenario, MsCluster *cluster, GError **error)
 {
+  return ms_istio_new_from (scenario->istio_resources, scenario->istio, cluster, error);
+}
+
+MsIstio *
+ms_istio_new_from (const GPtrArray *list, const char *release, MsCluster *cluster,
+                   GError **error)
+{
   g_autoptr (MsIstio) istio = g_new0 (MsIstio, 1);
-  istio->istio = g_strdup (scenario->istio);
+  istio->istio = g_strdup (release);
   istio->gateways = g_ptr_array_new_with_free_func (gateway_free);
   istio->virtual_services = g_ptr_array_new_with_free_func (virtual_service_free);
   istio->destination_rules = g_ptr_array_new_with_free_func (destination_rule_free);
   istio->warnings = g_ptr_array_new_with_free_func (g_free);
   ms_istio_default_retries (istio->istio, &istio->default_retries);
-  const GPtrArray *list = scenario->istio_resources;
   /* DestinationRules first: routes check their subsets against them. */
   for (guint i = 0; i < list->len; i++)
     {

@@ -215,6 +215,10 @@ typedef struct {
  * (hosts must name Services).  Returns (transfer full) or NULL with an
  * MS_SCENARIO_ERROR. */
 MsIstio *ms_istio_new (const MsScenario *scenario, MsCluster *cluster, GError **error);
+/* The same from a list of MsIstioConfig (what the timeline has applied so
+ * far) and a release. */
+MsIstio *ms_istio_new_from (const GPtrArray *resources, const char *release, MsCluster *cluster,
+                            GError **error);
 void ms_istio_free (MsIstio *istio);
 
 /* Istio's default retry policy for the release: 2 retries on

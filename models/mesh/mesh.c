@@ -32,6 +32,10 @@ struct _MsMesh {
   GArray *windows;          /* Window, in the order ejections happened */
   MsBody *access_denied;    /* "RBAC: access denied" */
   MsTelemetry *telemetry;   /* not owned; NULL: no outputs */
+  /* Configurations replaced during the run, kept alive because requests
+   * in flight still point at their routes and policies. */
+  GPtrArray *retired;       /* MsIstio *, MsSecurity * alternately */
+  GList *inbounds;          /* Inbound * in flight (telemetry on) */
 };
 
 typedef struct {
@@ -76,13 +80,16 @@ proxy_free (gpointer data)
   g_free (p);
 }
 
+static void free_inbounds (MsMesh *mesh);
+
 MsMesh *
 ms_mesh_new (const MsScenario *scenario, MsCluster *cluster, GError **error)
 {
   MsIstio *istio = ms_istio_new (scenario, cluster, error);
   if (istio == NULL)
     return NULL;
-  MsSecurity *security = ms_security_new (scenario, cluster, istio->warnings, error);
+  MsSecurity *security = ms_security_new (scenario->istio_resources, cluster, istio->warnings,
+                                          error);
   if (security == NULL)
     {
       ms_istio_free (istio);
@@ -95,6 +102,7 @@ ms_mesh_new (const MsScenario *scenario, MsCluster *cluster, GError **error)
   mesh->proxies = g_ptr_array_new_with_free_func (proxy_free);
   mesh->windows = g_array_new (FALSE, FALSE, sizeof (Window));
   mesh->access_denied = ms_body_new_text ("RBAC: access denied", -1);
+  mesh->retired = g_ptr_array_new ();
   return mesh;
 }
 
@@ -104,6 +112,13 @@ ms_mesh_free (MsMesh *mesh)
   if (mesh == NULL)
     return;
   g_ptr_array_unref (mesh->proxies);
+  for (guint i = 0; i < mesh->retired->len; i += 2)
+    {
+      ms_istio_free (mesh->retired->pdata[i]);
+      ms_security_free (mesh->retired->pdata[i + 1]);
+    }
+  g_ptr_array_unref (mesh->retired);
+  free_inbounds (mesh);
   g_array_unref (mesh->windows);
   ms_security_free (mesh->security);
   ms_body_unref (mesh->access_denied);
@@ -161,7 +176,21 @@ typedef struct {
   MsProxy *proxy;
   MsExchange *downstream;
   guint64 span;             /* the server sidecar's span, when traced */
+  GList link;               /* in mesh->inbounds */
 } Inbound;
+
+/* Requests a server sidecar still held when the run ended (their
+ * exchanges live in the cluster's slabs). */
+static void
+free_inbounds (MsMesh *mesh)
+{
+  while (mesh->inbounds != NULL)
+    {
+      Inbound *in = mesh->inbounds->data;
+      mesh->inbounds = g_list_remove_link (mesh->inbounds, &in->link);
+      g_free (in);
+    }
+}
 
 static void
 inbound_done (MsExchange *child, gpointer data)
@@ -186,6 +215,7 @@ inbound_done (MsExchange *child, gpointer data)
   ms_exchange_finish (in->downstream, child->status, child->flags, child->reset, child->body);
   ms_exchange_unref (in->downstream);
   ms_exchange_unref (child);
+  in->proxy->mesh->inbounds = g_list_remove_link (in->proxy->mesh->inbounds, &in->link);
   g_free (in);
 }
 
@@ -251,6 +281,8 @@ sidecar_inbound (MsPod *pod, MsExchange *ex, gpointer data)
     }
   /* With telemetry on, a child exchange lets the sidecar see the answer. */
   Inbound *in = g_new0 (Inbound, 1);
+  in->link.data = in;
+  proxy->mesh->inbounds = g_list_concat (&in->link, proxy->mesh->inbounds);
   in->proxy = proxy;
   in->downstream = ms_exchange_ref (ex);
   const MsTracer *tracer = ms_cluster_tracer (proxy->mesh->cluster);
@@ -379,6 +411,62 @@ ms_proxy_virtual_service (MsProxy *proxy, MsService *service)
                                                      proxy->pod->namespace_);
   g_hash_table_insert (proxy->vs_cache, service, vs ? (gpointer) vs : (gpointer) proxy);
   return vs;
+}
+
+static void pool_ready (gpointer waiter, MsPoolConn *connection);
+
+/* The cluster's subset and policy as the current configuration has them
+ * (a subset that no longer exists orphans the cluster: no route reaches
+ * it any more). */
+static void
+bind_policy (MsEnvoyCluster *c, const MsIstio *istio, const char *subset_name)
+{
+  const MsDestinationRule *dr = ms_istio_dr_for (istio, c->service);
+  c->subset = subset_name && dr ? ms_istio_subset (dr, subset_name) : NULL;
+  if (subset_name != NULL && c->subset == NULL)
+    c->orphan = TRUE;
+  c->policy = c->subset ? &c->subset->policy : dr ? &dr->policy : NULL;
+  c->outlier.settings = c->policy && c->policy->outlier.set ? &c->policy->outlier : NULL;
+  if (c->pool != NULL)
+    {
+      MsPoolSettings none;
+      ms_pool_settings_read (NULL, &none, NULL);
+      ms_pool_set_settings (c->pool, c->policy && c->policy->pool.set ? &c->policy->pool : &none);
+    }
+  else if (c->policy != NULL && c->policy->pool.set)
+    c->pool = ms_pool_new (&c->policy->pool, pool_ready);
+}
+
+gboolean
+ms_mesh_reconfigure (MsMesh *mesh, const GPtrArray *resources, const char *release,
+                     GError **error)
+{
+  MsIstio *istio = ms_istio_new_from (resources, release, mesh->cluster, error);
+  if (istio == NULL)
+    return FALSE;
+  MsSecurity *security = ms_security_new (resources, mesh->cluster, istio->warnings, error);
+  if (security == NULL)
+    {
+      ms_istio_free (istio);
+      return FALSE;
+    }
+  g_ptr_array_add (mesh->retired, mesh->istio);
+  g_ptr_array_add (mesh->retired, mesh->security);
+  mesh->istio = istio;
+  mesh->security = security;
+  for (guint p = 0; p < mesh->proxies->len; p++)
+    {
+      MsProxy *proxy = mesh->proxies->pdata[p];
+      if (proxy->vs_cache != NULL)
+        g_hash_table_remove_all (proxy->vs_cache);
+      for (guint i = 0; i < proxy->clusters->len; i++)
+        {
+          MsEnvoyCluster *c = proxy->clusters->pdata[i];
+          if (!c->orphan)
+            bind_policy (c, istio, c->subset ? c->subset->name : NULL);
+        }
+    }
+  return TRUE;
 }
 
 /* Clusters. */

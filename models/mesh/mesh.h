@@ -29,6 +29,12 @@ void ms_mesh_free (MsMesh *mesh);
 
 const MsIstio *ms_mesh_istio (const MsMesh *mesh);
 
+/* Replaces the Istio configuration during a run (timeline apply/delete,
+ * serve's /_meshsim/apply): routes and policies from now on follow
+ * resources; requests in flight finish under the old ones. */
+gboolean ms_mesh_reconfigure (MsMesh *mesh, const GPtrArray *resources, const char *release,
+                              GError **error);
+
 /* Puts a sidecar in front of pod (both hooks). */
 void ms_mesh_add_sidecar (MsMesh *mesh, MsPod *pod);
 

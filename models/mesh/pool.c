@@ -263,6 +263,12 @@ ms_pool_retry_end (MsPool *pool)
     pool->stats.retries--;
 }
 
+void
+ms_pool_set_settings (MsPool *pool, const MsPoolSettings *settings)
+{
+  pool->settings = *settings;
+}
+
 const MsPoolStats *
 ms_pool_stats (const MsPool *pool)
 {

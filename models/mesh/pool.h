@@ -80,4 +80,7 @@ void ms_pool_retry_end (MsPool *pool);
 
 const MsPoolStats *ms_pool_stats (const MsPool *pool);
 
+/* New limits for a pool in use (a reconfiguration); what is open stays. */
+void ms_pool_set_settings (MsPool *pool, const MsPoolSettings *settings);
+
 G_END_DECLS

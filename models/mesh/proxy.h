@@ -40,6 +40,7 @@ typedef struct {
   guint next_host;          /* ROUND_ROBIN cursor */
   MsOutlierCluster outlier;
   MsPool *pool;             /* NULL: no connectionPool limits */
+  gboolean orphan;          /* its subset was removed: no longer routed to */
   struct _MsProxy *proxy;
 } MsEnvoyCluster;
 

@@ -471,15 +471,15 @@ read_policy (MsSecurity *sec, const MsCluster *cluster, const MsIstioConfig *con
 }
 
 MsSecurity *
-ms_security_new (const MsScenario *scenario, MsCluster *cluster, GPtrArray *warnings,
+ms_security_new (const GPtrArray *resources, MsCluster *cluster, GPtrArray *warnings,
                  GError **error)
 {
   g_autoptr (MsSecurity) sec = g_new0 (MsSecurity, 1);
   sec->peer_auths = g_ptr_array_new_with_free_func (peer_auth_free);
   sec->policies = g_ptr_array_new_with_free_func (policy_free);
-  for (guint i = 0; i < scenario->istio_resources->len; i++)
+  for (guint i = 0; i < resources->len; i++)
     {
-      const MsIstioConfig *c = scenario->istio_resources->pdata[i];
+      const MsIstioConfig *c = resources->pdata[i];
       if (g_str_equal (c->kind, "PeerAuthentication")
           && !read_peer_auth (sec, cluster, c, warnings, error))
         return NULL;

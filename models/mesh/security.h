@@ -31,7 +31,7 @@ typedef struct _MsSecurity MsSecurity;
 /* Reads every PeerAuthentication and AuthorizationPolicy (transfer full),
  * or NULL with an error.  Warnings (a selector that selects no pod, a
  * principal of the wrong shape) go to warnings. */
-MsSecurity *ms_security_new (const MsScenario *scenario, MsCluster *cluster,
+MsSecurity *ms_security_new (const GPtrArray *resources, MsCluster *cluster,
                              GPtrArray *warnings, GError **error);
 void ms_security_free (MsSecurity *security);
 

@@ -339,6 +339,46 @@ test_app_timeout_resets_upstream (void)
                      ==, 5);
 }
 
+static void
+test_timeline_apply_and_delete (void)
+{
+  g_test_summary ("A VirtualService applied on the timeline routes from that instant; deleting "
+                  "it brings back the Service's default routing");
+  /* 0-10 s: all v1; 10-20 s: all v2 (applied); 20-30 s: deleted, so the
+   * Service's two pods share the traffic again. */
+  static const char json[] =
+    "{" NET "\"duration\":\"30s\",\"resources\":[" CLIENT "," VERSIONED ("s", "v1", 1) ","
+    VERSIONED ("s", "v2", 1) "," SERVICE ("s") "," DR_V1_V2 ("s") ","
+    VS ("s", "[{\"route\":[{\"destination\":{\"host\":\"s\",\"subset\":\"v1\"}}]}]") "],"
+    "\"timeline\":[{\"at\":\"10s\",\"apply\":"
+    VS ("s", "[{\"route\":[{\"destination\":{\"host\":\"s\",\"subset\":\"v2\"}}]}]") "},"
+    "{\"at\":\"20s\",\"delete\":{\"kind\":\"VirtualService\",\"name\":\"s-vs\"}}],"
+    "\"traffic\":[{\"name\":\"t\",\"from\":\"c\",\"request\":{\"url\":\"http://s/\"},\"rate\":100}]}";
+  g_auto (TestRun) run = { 0 };
+  test_run (&run, json, 1);
+  double v1 = test_value (&run, "edges.c.s.versions.v1.requests");
+  double v2 = test_value (&run, "edges.c.s.versions.v2.requests");
+  /* About 1000 + 500 for v1, 1000 + 500 for v2 (Poisson, sd about 40). */
+  g_assert_cmpfloat (fabs (v1 - 1500), <, 200);
+  g_assert_cmpfloat (fabs (v2 - 1500), <, 200);
+  g_assert_cmpfloat (v1 + v2, ==, test_value (&run, "traffic.t.completed"));
+}
+
+static void
+test_timeline_delete_missing (void)
+{
+  g_test_summary ("Deleting a resource that does not exist then is an input error");
+  static const char json[] =
+    "{" NET "\"resources\":[" CLIENT "," VERSIONED ("s", "v1", 1) "," SERVICE ("s") "],"
+    "\"timeline\":[{\"at\":\"1s\",\"delete\":{\"kind\":\"VirtualService\",\"name\":\"nope\"}}]}";
+  g_autoptr (GError) error = NULL;
+  g_autoptr (MsScenario) scenario = ms_scenario_load_data (json, -1, "json", "t.json", ".", &error);
+  g_assert_no_error (error);
+  g_autoptr (MsWorld) world = ms_world_new (scenario, 1, -1, &error);
+  g_assert_null (world);
+  g_assert_nonnull (strstr (error->message, "nothing to delete: no VirtualService default/nope"));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -360,5 +400,7 @@ main (int argc, char **argv)
   g_test_add_func ("/mesh/router/connect-failure-retried", test_connect_failure_retried);
   g_test_add_func ("/mesh/router/mirror-does-not-change-result", test_mirror_does_not_change_result);
   g_test_add_func ("/mesh/router/app-timeout-resets-upstream", test_app_timeout_resets_upstream);
+  g_test_add_func ("/mesh/router/timeline-apply-and-delete", test_timeline_apply_and_delete);
+  g_test_add_func ("/mesh/router/timeline-delete-missing", test_timeline_delete_missing);
   return g_test_run ();
 }
