@@ -45,6 +45,14 @@ void ms_world_start (MsWorld *world);
 /* The pod a request `from` ("ingress", "outside", a Deployment or
  * namespace/name) is sent from, or NULL with an error.  (transfer none) */
 MsPod *ms_world_source (MsWorld *world, const char *from, GError **error);
+/* Serve mode's live changes: apply (or delete) one Istio resource now
+ * (JSON or YAML text; a delete is {kind, name, namespace}), or start a
+ * fault now (a fault object as in scenarios; `at` is an offset from now).
+ * FALSE with an error when the text is not acceptable. */
+gboolean ms_world_change (MsWorld *world, const char *text, gsize length, gboolean delete_,
+                          GError **error);
+gboolean ms_world_inject_fault (MsWorld *world, const char *text, gsize length, GError **error);
+
 /* Records the current virtual time as the end, for the report. */
 void ms_world_mark_end (MsWorld *world);
 

@@ -8,12 +8,18 @@
 
 #include "models/apps/command.h"
 #include "models/apps/eventstore.h"
+#include "models/apps/domain.h"
 #include "models/apps/http.h"
+#include "models/apps/saga.h"
 #include "models/apps/projector.h"
 #include "models/apps/query.h"
 
 static const MsModelClass *const models[] = {
   &ms_http_model_class,
+  &ms_user_model_class,
+  &ms_order_model_class,
+  &ms_payment_model_class,
+  &ms_saga_orchestrator_model_class,
   &ms_event_store_model_class,
   &ms_command_model_class,
   &ms_projector_model_class,

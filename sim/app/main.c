@@ -114,6 +114,12 @@ static const char serve_help[] =
   "  curl -H 'Host: user-service' -H 'canary: true' http://127.0.0.1:8080/api/users\n"
   "  curl http://127.0.0.1:8080/_meshsim/report       (also /_meshsim/metrics, /config)\n"
   "\n"
+  "Break things live (POST): /_meshsim/apply takes an Istio resource (YAML or JSON),\n"
+  "/_meshsim/delete takes {\"kind\": ..., \"name\": ...}, /_meshsim/fault takes a fault\n"
+  "as in scenarios, starting now:\n"
+  "  curl -d '{\"target\": \"payment-service\", \"for\": \"30s\", \"error\": {\"status\": 503}}' \\\n"
+  "       http://127.0.0.1:8080/_meshsim/fault\n"
+  "\n"
   "Listens on loopback unless --bind says otherwise; --port 0 picks a free\n"
   "port.  Ctrl-C (or SIGTERM) stops it and prints the report.\n";
 

@@ -141,6 +141,37 @@ handle_admin (Serve *s, SoupServerMessage *msg, const char *path)
       g_autoptr (GString) out = telemetry ? ms_telemetry_metrics (telemetry) : g_string_new ("");
       answer_text (msg, SOUP_STATUS_OK, "text/plain; version=0.0.4", out->str);
     }
+  else if (g_str_equal (path, "/_meshsim/apply") || g_str_equal (path, "/_meshsim/delete")
+           || g_str_equal (path, "/_meshsim/fault"))
+    {
+      if (!g_str_equal (soup_server_message_get_method (msg), "POST"))
+        {
+          answer_text (msg, SOUP_STATUS_METHOD_NOT_ALLOWED, "text/plain",
+                       "meshsim: POST the resource (or fault) as the request body\n");
+          return;
+        }
+      SoupMessageBody *body = soup_server_message_get_request_body (msg);
+      if (body->length > MAX_BODY)
+        {
+          answer_text (msg, SOUP_STATUS_REQUEST_ENTITY_TOO_LARGE, "text/plain",
+                       "meshsim: request bodies are capped at 64 KiB\n");
+          return;
+        }
+      g_autoptr (GError) error = NULL;
+      gboolean ok = g_str_equal (path, "/_meshsim/fault")
+                      ? ms_world_inject_fault (s->world, body->data, body->length, &error)
+                      : ms_world_change (s->world, body->data, body->length,
+                                         g_str_equal (path, "/_meshsim/delete"), &error);
+      if (!ok)
+        {
+          g_autofree char *text = g_strdup_printf ("meshsim: %s\n", error->message);
+          answer_text (msg, SOUP_STATUS_BAD_REQUEST, "text/plain", text);
+          return;
+        }
+      g_autofree char *text = g_strdup_printf ("meshsim: done at %.3f s of virtual time\n",
+                                               (double) ms_sim_now (s->sim) / 1e6);
+      answer_text (msg, SOUP_STATUS_OK, "text/plain", text);
+    }
   else if (g_str_equal (path, "/_meshsim/config"))
     {
       g_autofree char *text = g_strdup_printf (
@@ -151,8 +182,8 @@ handle_admin (Serve *s, SoupServerMessage *msg, const char *path)
     }
   else
     answer_text (msg, SOUP_STATUS_NOT_FOUND, "text/plain",
-                 "meshsim: admin endpoints are /_meshsim/report, /_meshsim/metrics and "
-                 "/_meshsim/config\n");
+                 "meshsim: admin endpoints are /_meshsim/report, /metrics, /config, and "
+                 "POST /_meshsim/apply, /delete, /fault\n");
 }
 
 static void

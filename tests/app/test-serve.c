@@ -78,6 +78,20 @@ send (Server *s, const char *method, const char *host, const char *path, const c
   return soup_message_get_status (msg);
 }
 
+static guint
+post (Server *s, const char *path, const char *text, char **body)
+{
+  g_autofree char *url = g_strdup_printf ("http://127.0.0.1:%d%s", s->port, path);
+  g_autoptr (SoupMessage) msg = soup_message_new ("POST", url);
+  g_autoptr (GBytes) payload = g_bytes_new (text, strlen (text));
+  soup_message_set_request_body_from_bytes (msg, "application/json", payload);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GBytes) bytes = soup_session_send_and_read (s->session, msg, NULL, &error);
+  g_assert_no_error (error);
+  *body = g_strndup (g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes));
+  return soup_message_get_status (msg);
+}
+
 static void
 test_lab_requests (void)
 {
@@ -121,6 +135,31 @@ test_lab_requests (void)
   g_assert_cmpuint (send (&s, "GET", "user-service", "/", "X-Meshsim-From", "nobody", &body, NULL),
                     ==, 400);
   g_clear_pointer (&body, g_free);
+
+  /* Breaking things live: a fault on v2, then a VirtualService sending
+   * everything to v1. */
+  g_autofree char *fault = NULL, *apply = NULL;
+  g_assert_cmpuint (post (&s, "/_meshsim/fault",
+                          "{\"target\": \"user-service-v2\", \"error\": {\"status\": 503}}",
+                          &fault), ==, 200);
+  g_assert_cmpuint (send (&s, "GET", "user-service", "/api/users", "canary", "true", &body, NULL),
+                    ==, 503);
+  g_clear_pointer (&body, g_free);
+  g_assert_cmpuint (post (&s, "/_meshsim/apply",
+                          "apiVersion: networking.istio.io/v1\nkind: VirtualService\n"
+                          "metadata: {name: user-service-canary, namespace: ecommerce-microservices}\n"
+                          "spec:\n  hosts: [user-service]\n  http:\n"
+                          "  - route: [{destination: {host: user-service, subset: v1}}]\n",
+                          &apply), ==, 200);
+  g_assert_cmpuint (send (&s, "GET", "user-service", "/api/users", "canary", "true", &body,
+                          &upstream), ==, 200);
+  g_assert_true (g_str_has_prefix (upstream, "user-service-v1-"));
+  g_clear_pointer (&body, g_free);
+  g_clear_pointer (&upstream, g_free);
+  g_autofree char *bad = NULL;
+  g_assert_cmpuint (post (&s, "/_meshsim/delete", "{\"kind\": \"VirtualService\", \"name\": \"nope\"}",
+                          &bad), ==, 400);
+  g_assert_nonnull (strstr (bad, "nothing to delete"));
 
   /* The report counts what was served. */
   g_assert_cmpuint (send (&s, "GET", NULL, "/_meshsim/report", NULL, NULL, &body, NULL), ==, 200);
