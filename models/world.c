@@ -19,7 +19,6 @@
 #include "models/apps/http.h"
 #include "models/apps/loadgen.h"
 #include "models/apps/model.h"
-#include "models/apps/saga.h"
 #include "models/apps/nginx.h"
 #include "models/mesh/mesh.h"
 #include "models/mesh/security.h"
@@ -53,6 +52,8 @@ struct _MsWorld {
   GPtrArray *faults;          /* FaultWindow * */
   GPtrArray *steps;           /* TimelineStep * */
   GPtrArray *applied;         /* MsIstioConfig *, owned: made by timeline apply */
+  GPtrArray *live;            /* MsScenario *, owned: serve mode's changes */
+  GPtrArray *live_resources;  /* the Istio resources in force now */
   GPtrArray *warnings;        /* char * */
   guint idle_loadgens;
   gboolean draining;
@@ -77,6 +78,8 @@ ms_world_free (MsWorld *w)
   g_clear_pointer (&w->faults, g_ptr_array_unref);
   g_clear_pointer (&w->steps, g_ptr_array_unref);
   g_clear_pointer (&w->applied, g_ptr_array_unref);
+  g_clear_pointer (&w->live_resources, g_ptr_array_unref);
+  g_clear_pointer (&w->live, g_ptr_array_unref);
   g_clear_pointer (&w->warnings, g_ptr_array_unref);
   g_clear_pointer (&w->mesh, ms_mesh_free);
   g_clear_pointer (&w->telemetry, ms_telemetry_free);
@@ -506,13 +509,12 @@ add_deployment_pods (GPtrArray *pods, MsDeployment *d)
     g_ptr_array_add (pods, d->pods->pdata[p]);
 }
 
+/* Resolves a fault's target and schedules its window, offset from start. */
 static gboolean
-build_faults (MsWorld *w, GError **error)
+add_fault (MsWorld *w, const MsFaultConfig *config, MsTime start, GError **error)
 {
-  const MsScenario *s = w->scenario;
-  for (guint i = 0; i < s->faults->len; i++)
+  {
     {
-      const MsFaultConfig *config = s->faults->pdata[i];
       FaultWindow *f = g_new0 (FaultWindow, 1);
       f->config = config;
       f->world = w;
@@ -549,11 +551,116 @@ build_faults (MsWorld *w, GError **error)
                                config->target, guess ? "; did you mean \"" : "",
                                guess ? guess : "", guess ? "\"?" : "");
         }
-      ms_sim_schedule_at (w->sim, config->at, fault_begin, f);
+      ms_sim_schedule_at (w->sim, start + config->at, fault_begin, f);
       if (config->length > 0)
-        ms_sim_schedule_at (w->sim, config->at + config->length, fault_end, f);
+        ms_sim_schedule_at (w->sim, start + config->at + config->length, fault_end, f);
     }
+  }
   return TRUE;
+}
+
+static gboolean
+build_faults (MsWorld *w, GError **error)
+{
+  const MsScenario *s = w->scenario;
+  for (guint i = 0; i < s->faults->len; i++)
+    if (!add_fault (w, s->faults->pdata[i], 0, error))
+      return FALSE;
+  return TRUE;
+}
+
+static GPtrArray *timeline_resources (MsWorld *w, const GPtrArray *before,
+                                      const MsTimelineConfig *config, GError **error);
+
+/* Serve mode's live changes.  What they read is kept in scenarios of their
+ * own (w->live), since configs point into their documents. */
+
+static MsScenario *
+live_scenario (MsWorld *w, const char *text, gsize length, const char *format,
+               const char *name, GError **error)
+{
+  g_autoptr (MsScenario) s = ms_scenario_load_data (text, (gssize) length, format, name, ".",
+                                                    error);
+  if (s == NULL)
+    return NULL;
+  g_ptr_array_add (w->live, s);
+  return g_steal_pointer (&s);
+}
+
+gboolean
+ms_world_inject_fault (MsWorld *w, const char *text, gsize length, GError **error)
+{
+  g_autofree char *wrapped = g_strdup_printf ("{\"faults\": [%.*s]}", (int) length, text);
+  MsScenario *s = live_scenario (w, wrapped, strlen (wrapped), "json", "fault", error);
+  if (s == NULL)
+    return FALSE;
+  return add_fault (w, s->faults->pdata[0], ms_sim_now (w->sim), error);
+}
+
+gboolean
+ms_world_change (MsWorld *w, const char *text, gsize length, gboolean delete_, GError **error)
+{
+  /* A document read on its own, then checked as a resource. */
+  MsScenario *s = live_scenario (w, "{}", 2, "json", delete_ ? "delete" : "apply", error);
+  if (s == NULL)
+    return FALSE;
+  g_autoptr (GPtrArray) docs = NULL;
+  const char *p = text;
+  while (p < text + length && g_ascii_isspace (*p))
+    p++;
+  if (*p == '{')
+    {
+      MsNode *root = ms_node_parse_json (text, (gssize) length, "request body", error);
+      if (root == NULL)
+        return FALSE;
+      docs = g_ptr_array_new_with_free_func ((GDestroyNotify) ms_node_free);
+      g_ptr_array_add (docs, root);
+    }
+  else if ((docs = ms_node_parse_yaml (text, (gssize) length, "request body", error)) == NULL)
+    return FALSE;
+  if (docs->len != 1)
+    {
+      g_set_error (error, MS_SCENARIO_ERROR, MS_SCENARIO_ERROR_VALUE,
+                   "send one resource at a time (found %u documents)", docs->len);
+      return FALSE;
+    }
+  g_ptr_array_set_free_func (docs, NULL);
+  MsNode *node = docs->pdata[0];
+  g_ptr_array_add (s->documents, node);
+  if (delete_)
+    {
+      static const char *const fields[] = { "kind", "name", "namespace", NULL };
+      const char *unused = NULL;
+      if (!ms_read_object (node, fields, error) || !ms_read_string (node, "kind", TRUE, &unused, error)
+          || !ms_read_string (node, "name", TRUE, &unused, error)
+          || !ms_read_string (node, "namespace", FALSE, &unused, error))
+        return FALSE;
+    }
+  else
+    {
+      if (!ms_scenario_add_resource (s, node, error))
+        return FALSE;
+      if (s->istio_resources->len != 1)
+        {
+          g_set_error (error, MS_SCENARIO_ERROR, MS_SCENARIO_ERROR_UNSUPPORTED,
+                       "only Istio resources can be applied to a running mesh");
+          return FALSE;
+        }
+    }
+  MsTimelineConfig change = { .kind = delete_ ? MS_TIMELINE_DELETE : MS_TIMELINE_APPLY,
+                              .resource = node, .node = node };
+  GPtrArray *after = timeline_resources (w, w->live_resources, &change, error);
+  if (after == NULL)
+    return FALSE;
+  gboolean ok = ms_mesh_reconfigure (w->mesh, after, w->scenario->istio, error);
+  if (ok)
+    {
+      g_ptr_array_unref (w->live_resources);
+      w->live_resources = after;
+    }
+  else
+    g_ptr_array_unref (after);
+  return ok;
 }
 
 /* Timeline. */
@@ -576,6 +683,10 @@ timeline_reconfigure (MsSim *sim, gpointer data)
   gboolean ok = ms_mesh_reconfigure (step->world->mesh, step->resources,
                                      step->world->scenario->istio, &error);
   g_assert_true (ok);
+  MsWorld *w = step->world;
+  g_ptr_array_set_size (w->live_resources, 0);
+  for (guint i = 0; i < step->resources->len; i++)
+    g_ptr_array_add (w->live_resources, step->resources->pdata[i]);
 }
 
 static void
@@ -741,6 +852,10 @@ ms_world_new (const MsScenario *scenario, guint64 seed, MsTime duration, GError 
   w->faults = g_ptr_array_new_with_free_func (fault_window_free);
   w->steps = g_ptr_array_new_with_free_func (timeline_step_free);
   w->applied = g_ptr_array_new_with_free_func (istio_config_free);
+  w->live = g_ptr_array_new_with_free_func ((GDestroyNotify) ms_scenario_free);
+  w->live_resources = g_ptr_array_new ();
+  for (guint i = 0; i < scenario->istio_resources->len; i++)
+    g_ptr_array_add (w->live_resources, scenario->istio_resources->pdata[i]);
   w->warnings = g_ptr_array_new_with_free_func (g_free);
   for (guint i = 0; i < scenario->warnings->len; i++)
     g_ptr_array_add (w->warnings, g_strdup (scenario->warnings->pdata[i]));
@@ -1003,16 +1118,13 @@ ms_world_report (const MsWorld *w, gint64 wall_ms)
         verify_model (report, d, node);
     }
 
-  /* Summed over every saga-orchestrator Deployment; zeros without one, so
-   * that expectations and scripts can rely on the keys. */
-  MsSagaCounts counts = { 0 };
-  for (guint i = 0; i < deployments->len; i++)
-    ms_saga_orchestrator_counts (((MsDeployment *) deployments->pdata[i])->model, &counts);
+  /* Filled by the saga orchestrator once it exists; present now so that
+   * expectations and scripts can rely on the keys. */
   MsReportNode *sagas = ms_report_object (root, "sagas");
-  ms_report_set_int (sagas, "started", (gint64) counts.started);
-  ms_report_set_int (sagas, "completed", (gint64) counts.completed);
-  ms_report_set_int (sagas, "compensated", (gint64) counts.compensated);
-  ms_report_set_int (sagas, "failed", (gint64) counts.failed);
+  ms_report_set_int (sagas, "started", 0);
+  ms_report_set_int (sagas, "completed", 0);
+  ms_report_set_int (sagas, "compensated", 0);
+  ms_report_set_int (sagas, "failed", 0);
 
   MsReportNode *sim = ms_report_object (root, "sim");
   ms_report_set_int (sim, "events", (gint64) ms_sim_events (w->sim));

@@ -102,6 +102,14 @@ contains "explain shows the 90/10 weights" "$tmp/out" "weight 90 (90.0%)"
 check "explain from an unknown deployment" 2 "$meshsim" explain "$lab" --from load-testr --url http://x/
 contains "explain suggests the deployment" "$tmp/err" "did you mean \"load-tester\""
 
+# The HTML report: self-contained, with the graph and the charts.
+check "--html writes a page" 0 "$meshsim" run "$root/scenarios/istio/outlier-eject-and-return.json" --html "$tmp/r.html"
+contains "the page has the expectations first" "$tmp/r.html" "<h2 class=\"good\">Expectations: 4 passed, 0 failed</h2>"
+contains "the page has the service graph" "$tmp/r.html" "<h2>Service graph</h2>"
+contains "the page shades the ejection windows" "$tmp/r.html" "#f39c12"
+n=$((n + 1))
+if grep -qE "<script|https?://" "$tmp/r.html"; then echo "not ok $n - the page loads nothing from outside"; failed=$((failed + 1)); else echo "ok $n - the page loads nothing from outside"; fi
+
 # Security in explain.
 cat >"$tmp/sec.json" <<'JSON'
 {"resources":[
