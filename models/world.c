@@ -20,6 +20,7 @@
 #include "models/apps/loadgen.h"
 #include "models/apps/model.h"
 #include "models/apps/nginx.h"
+#include "models/apps/saga.h"
 #include "models/mesh/mesh.h"
 #include "models/mesh/security.h"
 #include "sim/io/read.h"
@@ -1118,13 +1119,16 @@ ms_world_report (const MsWorld *w, gint64 wall_ms)
         verify_model (report, d, node);
     }
 
-  /* Filled by the saga orchestrator once it exists; present now so that
-   * expectations and scripts can rely on the keys. */
+  /* Summed over every saga-orchestrator Deployment; zeros without one, so
+   * that expectations and scripts can rely on the keys. */
+  MsSagaCounts counts = { 0 };
+  for (guint i = 0; i < deployments->len; i++)
+    ms_saga_orchestrator_counts (((MsDeployment *) deployments->pdata[i])->model, &counts);
   MsReportNode *sagas = ms_report_object (root, "sagas");
-  ms_report_set_int (sagas, "started", 0);
-  ms_report_set_int (sagas, "completed", 0);
-  ms_report_set_int (sagas, "compensated", 0);
-  ms_report_set_int (sagas, "failed", 0);
+  ms_report_set_int (sagas, "started", (gint64) counts.started);
+  ms_report_set_int (sagas, "completed", (gint64) counts.completed);
+  ms_report_set_int (sagas, "compensated", (gint64) counts.compensated);
+  ms_report_set_int (sagas, "failed", (gint64) counts.failed);
 
   MsReportNode *sim = ms_report_object (root, "sim");
   ms_report_set_int (sim, "events", (gint64) ms_sim_events (w->sim));

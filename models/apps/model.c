@@ -7,23 +7,23 @@
 #include "models/apps/model.h"
 
 #include "models/apps/command.h"
-#include "models/apps/eventstore.h"
 #include "models/apps/domain.h"
+#include "models/apps/eventstore.h"
 #include "models/apps/http.h"
-#include "models/apps/saga.h"
 #include "models/apps/projector.h"
 #include "models/apps/query.h"
+#include "models/apps/saga.h"
 
 static const MsModelClass *const models[] = {
   &ms_http_model_class,
-  &ms_user_model_class,
-  &ms_order_model_class,
-  &ms_payment_model_class,
-  &ms_saga_orchestrator_model_class,
   &ms_event_store_model_class,
   &ms_command_model_class,
   &ms_projector_model_class,
   &ms_query_model_class,
+  &ms_user_model_class,
+  &ms_order_model_class,
+  &ms_payment_model_class,
+  &ms_saga_orchestrator_model_class,
 };
 
 static const char *const names[] = {

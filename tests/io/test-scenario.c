@@ -208,9 +208,9 @@ static const BadScenario bad_scenarios[] = {
   { "reference/model-unknown", "json",
     "{'workloads': {'web': {'model': 'htp'}}" RESOURCES (APP ("web")),
     SCENARIO, MS_SCENARIO_ERROR_VALUE, "1:33", { "workloads.web.model: ", "\"htp\"", "did you mean \"http\"?" } },
-  { "reference/model-planned", "json",
+  { "reference/saga-default-services", "json",
     "{'workloads': {'web': {'model': 'saga-orchestrator'}}" RESOURCES (APP ("web")),
-    SCENARIO, MS_SCENARIO_ERROR_UNSUPPORTED, "1:33", { "workloads.web.model: ", "saga-orchestrator", "not available" } },
+    SCENARIO, MS_SCENARIO_ERROR_REFERENCE, "1:33", { "workloads.web.model: ", "user-service", "default saga" } },
   { "reference/service-no-pods", "json",
     "{'resources': [" DEPLOY ("web") ",\n"
     "{'apiVersion': 'v1', 'kind': 'Service', 'metadata': {'name': 'ghost'},"

@@ -1,0 +1,458 @@
+/* models/apps/saga-api.c - the orchestrator's options, HTTP API and report.
+ *
+ * Requests are served after one draw of `latency`, with no concurrency
+ * limit: the orchestrator's cost is in the sagas it runs, which wait on
+ * their participants, not on the orchestrator's threads.  The answer to a
+ * start request waits for the saga's end (or is 202 at once with
+ * "async": true), like a synchronous Step Functions execution.
+ */
+#include "models/apps/saga-run.h"
+
+#include "models/apps/saga-wire.h"
+#include "sim/io/read.h"
+
+#include <string.h>
+
+static MsModel *
+saga_parse (const MsNode *node, GError **error)
+{
+  static const char *const fields[] = {
+    "model", "latency", "saga", "async", "onDuplicateStart", "users", "amount", NULL,
+  };
+  static const char *const on_duplicate[] = { "use-existing", "reject", NULL };
+  SagaModel *m = g_new0 (SagaModel, 1);
+  m->base.klass = &ms_saga_orchestrator_model_class;
+  m->base.node = node;
+  m->latency = ms_dist_fixed (MS_MSEC (1));
+  m->users = 100;
+  m->amount = 100;
+  m->log = ms_saga_log_new ();
+  m->runs = g_hash_table_new (g_str_hash, g_str_equal);
+  m->durations = ms_histogram_new ();
+  g_autoptr (MsModel) guard = (MsModel *) m;
+  const MsNode *saga = NULL;
+  int duplicate = 0;
+  if (node != NULL
+      && (!ms_read_object (node, fields, error)
+          || !ms_read_dist (node, "latency", FALSE, &m->latency, error)
+          || !ms_read_child (node, "saga", MS_NODE_OBJECT, FALSE, &saga, error)
+          || !ms_read_bool (node, "async", FALSE, &m->async, error)
+          || !ms_read_choice (node, "onDuplicateStart", FALSE, on_duplicate, &duplicate, error)
+          || !ms_read_int (node, "users", FALSE, 1, 1000000, &m->users, error)
+          || !ms_read_int (node, "amount", FALSE, 0, G_MAXINT32, &m->amount, error)))
+    return NULL;
+  m->reject_duplicates = duplicate == 1;
+  m->def = ms_saga_definition_parse (saga, error);
+  if (m->def == NULL)
+    return NULL;
+  guint n = m->def->steps->len;
+  m->steps = g_new0 (CallCounts, n);
+  m->compensations = g_new0 (CallCounts, n);
+  for (guint i = 0; i < n; i++)
+    {
+      MsSagaStep *step = m->def->steps->pdata[i];
+      if (step->compensation_name != NULL)
+        m->compensable |= 1u << i;
+      if (step->release_at_end)
+        m->released_at_end |= 1u << i;
+    }
+  return g_steal_pointer (&guard);
+}
+
+static gboolean
+saga_bind (MsModel *model, MsCluster *cluster, MsDeployment *deployment, GError **error)
+{
+  SagaModel *m = (SagaModel *) model;
+  const MsNode *where = model->node ? ms_node_get (model->node, "model") : NULL;
+  return ms_saga_definition_bind (m->def, cluster, deployment->namespace_, where, error);
+}
+
+static void
+saga_model_free (MsModel *model)
+{
+  SagaModel *m = (SagaModel *) model;
+  /* Runs belong to the apps, which are freed first. */
+  g_hash_table_unref (m->runs);
+  ms_saga_log_free (m->log);
+  ms_saga_definition_free (m->def);
+  ms_histogram_free (m->durations);
+  g_free (m->steps);
+  g_free (m->compensations);
+  g_free (m);
+}
+
+/* Answers. */
+
+static void
+add_string (JsonBuilder *b, const char *name, const char *value)
+{
+  json_builder_set_member_name (b, name);
+  if (value != NULL)
+    json_builder_add_string_value (b, value);
+  else
+    json_builder_add_null_value (b);
+}
+
+static const char *
+step_status (const MsSagaRecord *r, int k)
+{
+  guint32 bit = 1u << k;
+  if (r->compensated & bit)
+    return "COMPENSATED";
+  if (r->compensation_failed & bit)
+    return "COMPENSATION_FAILED";
+  if (r->completed & bit)
+    return "COMPLETED";
+  if (r->failed_step == k)
+    return "FAILED";
+  if (r->step == k && r->state == MS_SAGA_RUNNING)
+    return "RUNNING";
+  return "PENDING";
+}
+
+static void
+write_record (SagaModel *m, JsonBuilder *b, const MsSagaRecord *r, gboolean with_history)
+{
+  const GPtrArray *steps = m->def->steps;
+  add_string (b, "saga_id", r->id);
+  add_string (b, "saga", m->def->name);
+  add_string (b, "order_id", r->key);
+  add_string (b, "user", r->user);
+  add_string (b, "status", ms_saga_state_name (r->state));
+  add_string (b, "current_step", r->step >= 0 && !ms_saga_state_is_final (r->state)
+              ? ((MsSagaStep *) steps->pdata[r->step])->name : NULL);
+  add_string (b, "failed_step", r->failed_step >= 0
+              ? ((MsSagaStep *) steps->pdata[r->failed_step])->name : NULL);
+  add_string (b, "failure", r->failure);
+  add_string (b, "last_request_id", r->last_request_id);
+  json_builder_set_member_name (b, "steps");
+  json_builder_begin_array (b);
+  for (guint k = 0; k < steps->len; k++)
+    {
+      json_builder_begin_object (b);
+      add_string (b, "name", ((MsSagaStep *) steps->pdata[k])->name);
+      add_string (b, "status", step_status (r, (int) k));
+      json_builder_end_object (b);
+    }
+  json_builder_end_array (b);
+  /* Compensations in the order they ran, from the history. */
+  json_builder_set_member_name (b, "compensation_steps");
+  json_builder_begin_array (b);
+  for (guint i = 0; i < r->history->len; i++)
+    {
+      const MsSagaEvent *e = r->history->pdata[i];
+      if (e->type != MS_SAGA_EVENT_COMPENSATION_COMPLETED
+          && !(e->type == MS_SAGA_EVENT_COMPENSATION_FAILED && e->final))
+        continue;
+      json_builder_begin_object (b);
+      add_string (b, "name", ((MsSagaStep *) steps->pdata[e->step])->compensation_name);
+      add_string (b, "status", e->type == MS_SAGA_EVENT_COMPENSATION_COMPLETED ? "COMPLETED"
+                  : "FAILED");
+      json_builder_end_object (b);
+    }
+  json_builder_end_array (b);
+  if (!with_history)
+    return;
+  json_builder_set_member_name (b, "history");
+  json_builder_begin_array (b);
+  for (guint i = 0; i < r->history->len; i++)
+    {
+      const MsSagaEvent *e = r->history->pdata[i];
+      json_builder_begin_object (b);
+      json_builder_set_member_name (b, "version");
+      json_builder_add_int_value (b, e->version);
+      add_string (b, "type", ms_saga_event_type_name (e->type));
+      json_builder_set_member_name (b, "at_ms");
+      json_builder_add_double_value (b, (double) e->at / 1000.0);
+      if (e->step >= 0)
+        add_string (b, "step", ((MsSagaStep *) steps->pdata[e->step])->name);
+      if (e->attempt > 0)
+        {
+          json_builder_set_member_name (b, "attempt");
+          json_builder_add_int_value (b, e->attempt);
+        }
+      if (e->status > 0)
+        {
+          json_builder_set_member_name (b, "http_status");
+          json_builder_add_int_value (b, e->status);
+        }
+      if (e->detail != NULL)
+        add_string (b, "detail", e->detail);
+      json_builder_end_object (b);
+    }
+  json_builder_end_array (b);
+}
+
+void
+ms_saga_api_answer (SagaModel *m, MsExchange *ex, const MsSagaRecord *record,
+                    gboolean with_history)
+{
+  static const int codes[] = {
+    [MS_SAGA_COMPLETED] = 200, [MS_SAGA_COMPENSATED] = 409, [MS_SAGA_FAILED] = 500,
+  };
+  int status = with_history ? 200 : ms_saga_state_is_final (record->state)
+               ? codes[record->state] : 202;
+  g_autoptr (JsonBuilder) b = json_builder_new ();
+  json_builder_begin_object (b);
+  write_record (m, b, record, with_history);
+  json_builder_end_object (b);
+  ms_saga_wire_reply (ex, status, b);
+}
+
+/* Serving. */
+
+static void
+start (SagaApp *app, MsExchange *ex)
+{
+  SagaModel *m = app->model;
+  g_autoptr (JsonObject) body = ms_saga_wire_read (ex->request);
+  const char *key = ms_saga_wire_string (body, "order_id");
+  MsSagaRecord *existing = key ? ms_saga_log_find_key (m->log, key) : NULL;
+  if (existing != NULL)
+    {
+      /* Idempotent start (reference 7.6): the saga of this order, not a
+       * second one. */
+      m->duplicate_starts++;
+      Run *run = g_hash_table_lookup (m->runs, existing->id);
+      if (m->reject_duplicates)
+        ms_saga_wire_reply_error (ex, 409, "duplicate_start", existing->id);
+      else if (run != NULL && !m->async && !ms_saga_state_is_final (existing->state))
+        g_ptr_array_add (run->waiters, ex);
+      else
+        ms_saga_api_answer (m, ex, existing, FALSE);
+      return;
+    }
+  guint n = ms_saga_log_records (m->log)->len + 1;
+  g_autofree char *default_key = g_strdup_printf ("order-%u", n);
+  g_autofree char *default_user = g_strdup_printf ("user-%" G_GINT64_FORMAT,
+                                                   (gint64) (n - 1) % m->users + 1);
+  const char *user = ms_saga_wire_string (body, "user");
+  gint64 amount = m->amount, items = 1;
+  ms_saga_wire_int (body, "amount", &amount);
+  ms_saga_wire_int (body, "items", &items);
+  MsSagaRecord *record = ms_saga_log_start (m->log, key ? key : default_key,
+                                            user ? user : default_user, amount, items,
+                                            ms_sim_now (ms_cluster_sim (app->pod->cluster)));
+  if (m->async)
+    ms_saga_api_answer (m, ex, record, FALSE);
+  ms_saga_run_start (app, record, m->async ? NULL : ex);
+}
+
+static Run *
+most_recent_running (SagaModel *m)
+{
+  const GPtrArray *records = ms_saga_log_records (m->log);
+  for (guint i = records->len; i-- > 0;)
+    {
+      MsSagaRecord *r = records->pdata[i];
+      Run *run = g_hash_table_lookup (m->runs, r->id);
+      if (run != NULL && run->phase == PHASE_FORWARD && !r->compensation_requested)
+        return run;
+    }
+  return NULL;
+}
+
+static void
+compensate (SagaModel *m, MsExchange *ex, const char *id)
+{
+  MsSagaRecord *record = id ? ms_saga_log_find (m->log, id) : NULL;
+  if (id != NULL && record == NULL)
+    {
+      ms_saga_wire_reply_error (ex, 404, "saga_not_found", id);
+      return;
+    }
+  Run *run = id ? g_hash_table_lookup (m->runs, id) : most_recent_running (m);
+  if (run == NULL && id == NULL)
+    {
+      ms_saga_wire_reply_error (ex, 404, "no_running_saga",
+                                "no saga is running, so there is nothing to compensate");
+      return;
+    }
+  if (run != NULL)
+    record = run->record;
+  /* The run may end, and be freed, inside the request (nothing was in
+   * flight and nothing is left to compensate); the record outlives it. */
+  if (run == NULL || !ms_saga_run_request_compensation (run))
+    {
+      ms_saga_wire_reply_error (ex, 409, "saga_not_running", ms_saga_state_name (record->state));
+      return;
+    }
+  g_autoptr (JsonBuilder) b = json_builder_new ();
+  json_builder_begin_object (b);
+  add_string (b, "message", id ? "compensating this saga"
+              : "compensating the most recent running saga");
+  write_record (m, b, record, FALSE);
+  json_builder_end_object (b);
+  ms_saga_wire_reply (ex, 202, b);
+}
+
+static void
+serve (MsApp *base, MsExchange *ex)
+{
+  SagaApp *app = (SagaApp *) base;
+  SagaModel *m = app->model;
+  g_autofree char *path = ms_saga_wire_path (ex->request);
+  const char *prefix = "/api/saga/";
+  if (g_str_equal (path, "/health"))
+    {
+      g_autoptr (JsonBuilder) b = json_builder_new ();
+      json_builder_begin_object (b);
+      add_string (b, "service", "saga-orchestrator");
+      add_string (b, "status", "healthy");
+      json_builder_end_object (b);
+      ms_saga_wire_reply (ex, 200, b);
+    }
+  else if (g_str_equal (path, "/api/saga/start"))
+    start (app, ex);
+  else if (g_str_equal (path, "/api/saga/compensate"))
+    compensate (m, ex, NULL);
+  else if (g_str_equal (path, "/api/saga"))
+    {
+      g_autoptr (JsonBuilder) b = json_builder_new ();
+      json_builder_begin_object (b);
+      const char *keys[] = { "started", "completed", "compensated", "failed", "in_flight" };
+      guint64 values[] = { m->started, m->completed, m->compensated, m->failed,
+                           m->started - m->completed - m->compensated - m->failed };
+      for (guint i = 0; i < G_N_ELEMENTS (keys); i++)
+        {
+          json_builder_set_member_name (b, keys[i]);
+          json_builder_add_int_value (b, (gint64) values[i]);
+        }
+      json_builder_end_object (b);
+      ms_saga_wire_reply (ex, 200, b);
+    }
+  else if (g_str_has_prefix (path, prefix) && g_str_has_suffix (path, "/compensate"))
+    {
+      g_autofree char *id = g_strndup (path + strlen (prefix),
+                                       strlen (path) - strlen (prefix) - strlen ("/compensate"));
+      compensate (m, ex, id);
+    }
+  else if (g_str_has_prefix (path, prefix))
+    {
+      MsSagaRecord *record = ms_saga_log_find (m->log, path + strlen (prefix));
+      if (record == NULL)
+        ms_saga_wire_reply_error (ex, 404, "saga_not_found", path + strlen (prefix));
+      else
+        ms_saga_api_answer (m, ex, record, TRUE);
+    }
+  else
+    ms_saga_wire_reply_error (ex, 404, "not_found", path);
+}
+
+static void
+saga_handle (MsApp *base, MsPod *pod, MsExchange *ex)
+{
+  SagaApp *app = (SagaApp *) base;
+  ms_saga_wire_serve_after (base, pod, &app->model->latency, ex, serve);
+}
+
+static void
+saga_app_free (MsApp *base)
+{
+  SagaApp *app = (SagaApp *) base;
+  /* Sagas still running when the run ended: their exchanges stay with the
+   * cluster's pool, freed after the apps, and their timers with the
+   * simulation. */
+  while (app->runs != NULL)
+    ms_saga_run_free (app->runs->data);
+  g_free (app);
+}
+
+static MsApp *
+saga_new_app (MsModel *model, MsPod *pod)
+{
+  SagaApp *app = g_new0 (SagaApp, 1);
+  app->base.handle = saga_handle;
+  app->base.free = saga_app_free;
+  app->model = (SagaModel *) model;
+  app->pod = pod;
+  return &app->base;
+}
+
+static void
+report_calls (MsReportNode *calls, const char *name, const CallCounts *c)
+{
+  MsReportNode *node = ms_report_object (calls, name);
+  ms_report_add_int (node, "ok", (gint64) c->ok);
+  ms_report_add_int (node, "failed", (gint64) c->failed);
+  ms_report_add_int (node, "attempts", (gint64) c->attempts);
+  ms_report_add_int (node, "retries", (gint64) c->retries);
+  ms_report_add_int (node, "timeouts", (gint64) c->timeouts);
+}
+
+static void
+saga_report (MsModel *model, MsReport *report, MsReportNode *workload)
+{
+  (void) report;
+  SagaModel *m = (SagaModel *) model;
+  ms_report_set_string (workload, "model", "saga-orchestrator");
+  MsSagaCounts counts = { 0 };
+  ms_saga_orchestrator_counts (model, &counts);
+  MsReportNode *sagas = ms_report_object (workload, "sagas");
+  ms_report_set_int (sagas, "started", (gint64) counts.started);
+  ms_report_set_int (sagas, "completed", (gint64) counts.completed);
+  ms_report_set_int (sagas, "compensated", (gint64) counts.compensated);
+  ms_report_set_int (sagas, "failed", (gint64) counts.failed);
+  ms_report_set_int (sagas, "in_flight", (gint64) counts.in_flight);
+  ms_report_set_int (sagas, "duplicate_starts", (gint64) m->duplicate_starts);
+  MsReportNode *latency = ms_report_object (sagas, "latency_ms");
+  ms_report_set_double (latency, "mean", ms_histogram_mean (m->durations) / 1000.0);
+  ms_report_set_double (latency, "p50", ms_histogram_quantile (m->durations, 0.50) / 1000.0);
+  ms_report_set_double (latency, "p90", ms_histogram_quantile (m->durations, 0.90) / 1000.0);
+  ms_report_set_double (latency, "p99", ms_histogram_quantile (m->durations, 0.99) / 1000.0);
+  ms_report_set_double (latency, "max", ms_histogram_max (m->durations) / 1000.0);
+  MsReportNode *failed_at = ms_report_object (sagas, "failed_step");
+  MsReportNode *calls = ms_report_object (workload, "calls");
+  for (guint k = 0; k < m->def->steps->len; k++)
+    {
+      MsSagaStep *step = m->def->steps->pdata[k];
+      ms_report_set_int (failed_at, step->name, (gint64) m->failed_at[k]);
+      report_calls (calls, step->name, &m->steps[k]);
+    }
+  for (guint k = m->def->steps->len; k-- > 0;)
+    {
+      MsSagaStep *step = m->def->steps->pdata[k];
+      if (step->compensation_name != NULL)
+        report_calls (calls, step->compensation_name, &m->compensations[k]);
+    }
+}
+
+gboolean
+ms_saga_orchestrator_counts (const MsModel *model, MsSagaCounts *counts)
+{
+  g_return_val_if_fail (model != NULL && counts != NULL, FALSE);
+  if (model->klass != &ms_saga_orchestrator_model_class)
+    return FALSE;
+  const SagaModel *m = (const SagaModel *) model;
+  counts->started += m->started;
+  counts->completed += m->completed;
+  counts->compensated += m->compensated;
+  counts->failed += m->failed;
+  counts->in_flight += m->started - m->completed - m->compensated - m->failed;
+  return TRUE;
+}
+
+MsSagaLog *
+ms_saga_orchestrator_log (const MsModel *model)
+{
+  g_return_val_if_fail (model != NULL && model->klass == &ms_saga_orchestrator_model_class,
+                        NULL);
+  return ((const SagaModel *) model)->log;
+}
+
+const MsSagaDefinition *
+ms_saga_orchestrator_definition (const MsModel *model)
+{
+  g_return_val_if_fail (model != NULL && model->klass == &ms_saga_orchestrator_model_class,
+                        NULL);
+  return ((const SagaModel *) model)->def;
+}
+
+const MsModelClass ms_saga_orchestrator_model_class = {
+  .name = "saga-orchestrator",
+  .parse = saga_parse,
+  .bind = saga_bind,
+  .new_app = saga_new_app,
+  .report = saga_report,
+  .free = saga_model_free,
+};

@@ -1,0 +1,79 @@
+/* models/apps/saga-run.h - the orchestrator's insides, shared by its state
+ * machine (saga.c) and its HTTP side (saga-api.c).  Not a public header:
+ * other models use saga.h.
+ */
+#pragma once
+
+#include "models/apps/saga.h"
+#include "sim/core/histogram.h"
+
+G_BEGIN_DECLS
+
+/* Outcomes of one step's (or compensation's) commands, for the report. */
+typedef struct {
+  guint64 ok, failed;      /* commands that succeeded / gave up */
+  guint64 attempts, retries, timeouts;
+} CallCounts;
+
+typedef struct {
+  MsModel base;
+  MsDist latency;
+  MsSagaDefinition *def;
+  gboolean async;          /* answer starts with 202 at once */
+  gboolean reject_duplicates; /* a repeated order_id gets 409, not the saga */
+  gint64 users;            /* starts without a user cycle over user-1 .. user-N */
+  gint64 amount;           /* the amount of starts that give none */
+  guint32 compensable;     /* steps with a compensation */
+  guint32 released_at_end; /* steps whose compensation is also their release */
+  MsSagaLog *log;          /* the Deployment's saga records */
+  GHashTable *runs;        /* saga id -> Run *, live sagas, borrowed */
+  guint64 started, completed, compensated, failed, duplicate_starts;
+  guint64 failed_at[MS_SAGA_MAX_STEPS];
+  CallCounts *steps;       /* per step: forward commands */
+  CallCounts *compensations; /* per step: compensations and releases */
+  MsHistogram *durations;  /* of ended sagas, microseconds */
+} SagaModel;
+
+typedef struct {
+  MsApp base;
+  SagaModel *model;
+  MsPod *pod;
+  GList *runs;             /* Run *, live on this pod */
+} SagaApp;
+
+typedef enum { PHASE_FORWARD, PHASE_COMPENSATE, PHASE_RELEASE } Phase;
+
+typedef struct {
+  SagaApp *app;
+  MsSagaRecord *record;    /* borrowed from the log */
+  Phase phase;
+  int step;                /* of the command in progress */
+  int attempt;
+  MsTime step_began;
+  MsExchange *call;        /* the attempt in flight, or NULL */
+  MsTimer attempt_timer, retry_timer, step_timer;
+  GPtrArray *waiters;      /* MsExchange *: start requests to answer at the end */
+  GList link;              /* in app->runs */
+} Run;
+
+/* Starts record's saga on app's pod; waiter (may be NULL) is answered when
+ * it ends.  The run may end, and be freed, before this returns. */
+void ms_saga_run_start (SagaApp *app, MsSagaRecord *record, MsExchange *waiter);
+
+/* Asks a running saga to stop and compensate.  FALSE when it is already
+ * compensating or ending. */
+gboolean ms_saga_run_request_compensation (Run *run);
+
+/* Used inside saga.c. */
+void ms_saga_run_append (Run *run, MsSagaEvent *event);
+void ms_saga_run_compensate (Run *run);
+void ms_saga_run_step_timeout (MsSim *sim, gpointer data);
+void ms_saga_run_free (Run *run);
+
+/* Answers exchange with record as JSON (saga-api.c); with_history adds
+ * the events.  The status is 200, or for a start request that waited,
+ * 409 COMPENSATED and 500 FAILED. */
+void ms_saga_api_answer (SagaModel *model, MsExchange *exchange, const MsSagaRecord *record,
+                         gboolean with_history);
+
+G_END_DECLS

@@ -1,0 +1,108 @@
+/* models/apps/saga-wire.c - reading and answering the saga models' JSON.
+ *
+ * Kept apart from the models so that the three domain services and the
+ * orchestrator read bodies and build answers one way.  Bodies are parsed
+ * with json-glib on each request; they are a few hundred bytes, and only
+ * saga endpoints look at them.
+ */
+#include "models/apps/saga-wire.h"
+
+#include <string.h>
+
+char *
+ms_saga_wire_path (const MsRequest *request)
+{
+  const char *query = strchr (request->path, '?');
+  return query ? g_strndup (request->path, query - request->path) : g_strdup (request->path);
+}
+
+JsonObject *
+ms_saga_wire_read (const MsRequest *request)
+{
+  if (request->body == NULL)
+    return NULL;
+  g_autoptr (GString) text = g_string_new (NULL);
+  ms_body_write (request->body, text);
+  g_autoptr (JsonNode) node = json_from_string (text->str, NULL);
+  if (node == NULL || !JSON_NODE_HOLDS_OBJECT (node))
+    return NULL;
+  return json_object_ref (json_node_get_object (node));
+}
+
+const char *
+ms_saga_wire_string (JsonObject *object, const char *name)
+{
+  JsonNode *member = object ? json_object_get_member (object, name) : NULL;
+  if (member == NULL || json_node_get_value_type (member) != G_TYPE_STRING)
+    return NULL;
+  return json_node_get_string (member);
+}
+
+gboolean
+ms_saga_wire_int (JsonObject *object, const char *name, gint64 *out)
+{
+  JsonNode *member = object ? json_object_get_member (object, name) : NULL;
+  if (member == NULL || !JSON_NODE_HOLDS_VALUE (member))
+    return FALSE;
+  GType type = json_node_get_value_type (member);
+  if (type == G_TYPE_INT64)
+    {
+      *out = json_node_get_int (member);
+      return TRUE;
+    }
+  if (type == G_TYPE_DOUBLE)
+    {
+      /* 100.0 is accepted as 100; 99.5 is not a whole amount. */
+      double value = json_node_get_double (member);
+      if (value != (double) (gint64) value)
+        return FALSE;
+      *out = (gint64) value;
+      return TRUE;
+    }
+  return FALSE;
+}
+
+void
+ms_saga_wire_reply (MsExchange *ex, int status, JsonBuilder *builder)
+{
+  g_autoptr (JsonNode) root = json_builder_get_root (builder);
+  g_autofree char *text = json_to_string (root, FALSE);
+  g_autoptr (MsBody) body = ms_body_new_text (text, -1);
+  ms_exchange_finish (ex, status, 0, MS_RESET_NONE, body);
+}
+
+void
+ms_saga_wire_reply_error (MsExchange *ex, int status, const char *error, const char *detail)
+{
+  g_autoptr (JsonBuilder) b = json_builder_new ();
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "error");
+  json_builder_add_string_value (b, error);
+  if (detail != NULL)
+    {
+      json_builder_set_member_name (b, "detail");
+      json_builder_add_string_value (b, detail);
+    }
+  json_builder_end_object (b);
+  ms_saga_wire_reply (ex, status, b);
+}
+
+static void
+serve_now (MsSim *sim, gpointer data)
+{
+  (void) sim;
+  MsExchange *ex = data;
+  MsSagaServe serve = (MsSagaServe) ex->app_data;
+  ex->app_data = NULL;
+  serve (ex->upstream->app, ex);
+}
+
+void
+ms_saga_wire_serve_after (MsApp *app, MsPod *pod, const MsDist *latency, MsExchange *ex,
+                          MsSagaServe serve)
+{
+  g_assert (ex->upstream == pod && pod->app == app);
+  ex->app_data = (gpointer) serve;
+  ms_sim_schedule (ms_cluster_sim (pod->cluster), ms_dist_sample (latency, &pod->random),
+                   serve_now, ex);
+}
