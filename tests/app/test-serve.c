@@ -101,12 +101,19 @@ test_lab_requests (void)
   server_start (&s);
   g_autofree char *body = NULL, *upstream = NULL;
 
+  /* Two saga starts are two sagas, each really run. */
   g_assert_cmpuint (send (&s, "GET", "saga-orchestrator", "/api/saga/start", NULL, NULL, &body,
                           &upstream), ==, 200);
   g_assert_nonnull (strstr (body, "process_payment"));
   g_assert_cmpstr (upstream, ==, "saga-orchestrator-0");
+  g_autofree char *first = g_strdup (strstr (body, "\"saga_id\""));
   g_clear_pointer (&body, g_free);
   g_clear_pointer (&upstream, g_free);
+  g_assert_cmpuint (send (&s, "GET", "saga-orchestrator", "/api/saga/start", NULL, NULL, &body,
+                          NULL), ==, 200);
+  g_assert_nonnull (first);
+  g_assert_cmpint (strncmp (first, strstr (body, "\"saga_id\""), 20), !=, 0);
+  g_clear_pointer (&body, g_free);
 
   /* The canary header always reaches v2. */
   for (int i = 0; i < 5; i++)
@@ -118,8 +125,16 @@ test_lab_requests (void)
       g_clear_pointer (&upstream, g_free);
     }
 
+  /* A command is stored as an event, and the query side shows it once the
+   * projector has caught up (a few hundred ms of virtual time). */
   g_assert_cmpuint (send (&s, "POST", "command-service", "/api/commands/create-user", NULL, NULL,
-                          &body, NULL), ==, 202);
+                          &body, NULL), ==, 200);
+  g_assert_nonnull (strstr (body, "\"event_id\""));
+  g_clear_pointer (&body, g_free);
+  g_usleep (G_USEC_PER_SEC / 2);
+  g_assert_cmpuint (send (&s, "GET", "query-service", "/api/queries/users", NULL, NULL, &body,
+                          NULL), ==, 200);
+  g_assert_nonnull (strstr (body, "\"as_of_position\""));
   g_clear_pointer (&body, g_free);
 
   /* From the ingress gateway, by X-Meshsim-From. */
