@@ -17,6 +17,7 @@
  */
 #include "models/apps/domain.h"
 
+#include "models/apps/pattern.h"
 #include "models/apps/saga-wire.h"
 #include "sim/io/read.h"
 
@@ -546,7 +547,7 @@ serve (MsApp *base, MsExchange *ex)
   DomainApp *app = (DomainApp *) base;
   DomainModel *m = app->model;
   const MsRequest *request = ex->request;
-  g_autofree char *path = ms_saga_wire_path (request);
+  g_autofree char *path = ms_pattern_path (request);
   gboolean post = g_str_equal (request->method, "POST");
 
   if (g_str_equal (path, "/health"))
@@ -609,7 +610,7 @@ static void
 domain_handle (MsApp *base, MsPod *pod, MsExchange *ex)
 {
   DomainApp *app = (DomainApp *) base;
-  ms_saga_wire_serve_after (base, pod, &app->model->latency, ex, serve);
+  ms_pattern_serve_after (base, pod, &app->model->latency, ex, serve);
 }
 
 static void

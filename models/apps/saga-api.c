@@ -8,6 +8,7 @@
  */
 #include "models/apps/saga-run.h"
 
+#include "models/apps/pattern.h"
 #include "models/apps/saga-wire.h"
 #include "sim/io/read.h"
 
@@ -291,7 +292,7 @@ serve (MsApp *base, MsExchange *ex)
 {
   SagaApp *app = (SagaApp *) base;
   SagaModel *m = app->model;
-  g_autofree char *path = ms_saga_wire_path (ex->request);
+  g_autofree char *path = ms_pattern_path (ex->request);
   const char *prefix = "/api/saga/";
   if (g_str_equal (path, "/health"))
     {
@@ -343,7 +344,7 @@ static void
 saga_handle (MsApp *base, MsPod *pod, MsExchange *ex)
 {
   SagaApp *app = (SagaApp *) base;
-  ms_saga_wire_serve_after (base, pod, &app->model->latency, ex, serve);
+  ms_pattern_serve_after (base, pod, &app->model->latency, ex, serve);
 }
 
 static void

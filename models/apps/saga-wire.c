@@ -7,15 +7,6 @@
  */
 #include "models/apps/saga-wire.h"
 
-#include <string.h>
-
-char *
-ms_saga_wire_path (const MsRequest *request)
-{
-  const char *query = strchr (request->path, '?');
-  return query ? g_strndup (request->path, query - request->path) : g_strdup (request->path);
-}
-
 JsonObject *
 ms_saga_wire_read (const MsRequest *request)
 {
@@ -85,24 +76,4 @@ ms_saga_wire_reply_error (MsExchange *ex, int status, const char *error, const c
     }
   json_builder_end_object (b);
   ms_saga_wire_reply (ex, status, b);
-}
-
-static void
-serve_now (MsSim *sim, gpointer data)
-{
-  (void) sim;
-  MsExchange *ex = data;
-  MsSagaServe serve = (MsSagaServe) ex->app_data;
-  ex->app_data = NULL;
-  serve (ex->upstream->app, ex);
-}
-
-void
-ms_saga_wire_serve_after (MsApp *app, MsPod *pod, const MsDist *latency, MsExchange *ex,
-                          MsSagaServe serve)
-{
-  g_assert (ex->upstream == pod && pod->app == app);
-  ex->app_data = (gpointer) serve;
-  ms_sim_schedule (ms_cluster_sim (pod->cluster), ms_dist_sample (latency, &pod->random),
-                   serve_now, ex);
 }

@@ -12,6 +12,9 @@
  * would grow that set without bound.  Answers are JSON objects too, built
  * with json-glib so that any text a client sent is escaped.
  *
+ * Paths and serving after a service time come from models/apps/pattern.h,
+ * which the event-sourcing models share.
+ *
  * Ownership: what these helpers return is (transfer full) unless marked.
  */
 #pragma once
@@ -19,12 +22,8 @@
 #include <json-glib/json-glib.h>
 
 #include "models/apps/model.h"
-#include "sim/core/dist.h"
 
 G_BEGIN_DECLS
-
-/* The request's path without its query string.  (transfer full) */
-char *ms_saga_wire_path (const MsRequest *request);
 
 /* The request body as a JSON object; NULL when there is no body, or it is
  * not a JSON object (callers answer 400 when they need one). */
@@ -45,12 +44,5 @@ void ms_saga_wire_reply (MsExchange *exchange, int status, JsonBuilder *builder)
  * NULL. */
 void ms_saga_wire_reply_error (MsExchange *exchange, int status, const char *error,
                                const char *detail);
-
-/* Waits one draw of latency from the pod's stream, then calls
- * serve (app, exchange).  Nothing is allocated: the function rides in the
- * exchange's app scratch, so a run that ends mid-service leaks nothing. */
-typedef void (*MsSagaServe) (MsApp *app, MsExchange *exchange);
-void ms_saga_wire_serve_after (MsApp *app, MsPod *pod, const MsDist *latency,
-                               MsExchange *exchange, MsSagaServe serve);
 
 G_END_DECLS
