@@ -19,6 +19,7 @@
 #include "models/apps/http.h"
 #include "models/apps/loadgen.h"
 #include "models/apps/model.h"
+#include "models/apps/eventstore.h"
 #include "models/apps/nginx.h"
 #include "models/apps/saga.h"
 #include "models/mesh/mesh.h"
@@ -940,6 +941,19 @@ ms_world_report_timeline (const MsWorld *w, MsReport *report)
       ms_report_set_double (node, "from_s", ms_report_get_double (e, "from_s"));
       ms_report_set_double (node, "to_s", ms_report_get_double (e, "to_s"));
     }
+}
+
+MsEventLog *
+ms_world_event_log (const MsWorld *w)
+{
+  const GPtrArray *deployments = ms_cluster_deployments (w->cluster);
+  for (guint i = 0; i < deployments->len; i++)
+    {
+      MsModel *model = ((MsDeployment *) deployments->pdata[i])->model;
+      if (model != NULL && model->klass == &ms_event_store_model_class)
+        return ms_event_store_log (model);
+    }
+  return NULL;
 }
 
 MsTelemetry *

@@ -53,6 +53,10 @@ gboolean ms_world_change (MsWorld *world, const char *text, gsize length, gboole
                           GError **error);
 gboolean ms_world_inject_fault (MsWorld *world, const char *text, gsize length, GError **error);
 
+/* The first event-store workload's log, for --events-in and --events-out,
+ * or NULL when the scenario has none.  (transfer none) */
+struct _MsEventLog *ms_world_event_log (const MsWorld *world);
+
 /* Records the current virtual time as the end, for the report. */
 void ms_world_mark_end (MsWorld *world);
 

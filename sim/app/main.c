@@ -7,6 +7,7 @@
  * input (scenario, manifests, command line) is wrong.  The only wall-clock
  * reads in meshsim are here: the progress line and sim.wall_ms.
  */
+#include "models/apps/eventlog.h"
 #include "models/world.h"
 #include "sim/app/serve.h"
 #include "sim/io/expect.h"
@@ -74,6 +75,9 @@ static const char run_help[] =
   "  --traces FILE       Zipkin v2 JSON spans (Jaeger and Zipkin UIs load it): one per\n"
   "                      proxy hop, per try and per app handler\n"
   "  --trace-sample X    share of requests traced, 0 to 1 (default 0.01, as Istio)\n"
+  "  --events-in FILE    load the event store from a JSON Lines file before the run\n"
+  "  --events-out FILE   save the event store as JSON Lines after the run, so that a\n"
+  "                      later run can start from that state (--events-in)\n"
   "  --html FILE         the report as one self-contained page: failed expectations\n"
   "                      first, the service graph, charts over time with fault and\n"
   "                      ejection windows\n"
@@ -227,7 +231,7 @@ command_run (int argc, char **argv)
   g_autofree char *duration_text = NULL, *format = NULL, *output = NULL;
   gboolean reproducible = FALSE, quiet = FALSE, help = FALSE, strict = FALSE;
   g_autofree char *metrics = NULL, *access_log = NULL, *graph = NULL, *timeseries = NULL;
-  g_autofree char *traces = NULL, *html = NULL;
+  g_autofree char *traces = NULL, *html = NULL, *events_in = NULL, *events_out = NULL;
   double trace_sample = 0.01;
   GOptionEntry entries[] = {
     { "seed", 0, 0, G_OPTION_ARG_INT64, &seed, "Seed", "N" },
@@ -244,6 +248,8 @@ command_run (int argc, char **argv)
     { "traces", 0, 0, G_OPTION_ARG_FILENAME, &traces, "Zipkin spans", "FILE" },
     { "trace-sample", 0, 0, G_OPTION_ARG_DOUBLE, &trace_sample, "Sampled share", "X" },
     { "html", 0, 0, G_OPTION_ARG_FILENAME, &html, "HTML report", "FILE" },
+    { "events-in", 0, 0, G_OPTION_ARG_FILENAME, &events_in, "Event log to load", "FILE" },
+    { "events-out", 0, 0, G_OPTION_ARG_FILENAME, &events_out, "Event log to save", "FILE" },
     { "help", 'h', 0, G_OPTION_ARG_NONE, &help, "Help", NULL },
     { NULL },
   };
@@ -297,6 +303,19 @@ command_run (int argc, char **argv)
                                  .trace_sample = trace_sample, .series = html != NULL };
   if (!ms_world_set_outputs (world, &outputs, &error))
     return fail_input (error->message);
+  MsEventLog *events = ms_world_event_log (world);
+  if ((events_in != NULL || events_out != NULL) && events == NULL)
+    return fail_input ("--events-in and --events-out need an event-store workload in the scenario");
+  if (events_in != NULL)
+    {
+      g_autofree char *text = NULL;
+      if (!g_file_get_contents (events_in, &text, NULL, &error)
+          || !ms_event_log_read_jsonl (events, text, &error))
+        {
+          g_autofree char *message = g_strdup_printf ("--events-in %s: %s", events_in, error->message);
+          return fail_input (message);
+        }
+    }
 
   Progress progress = { .wall_start = g_get_monotonic_time (),
                         .enabled = !quiet && isatty (STDERR_FILENO),
@@ -306,6 +325,16 @@ command_run (int argc, char **argv)
   if (progress.printed)
     fprintf (stderr, "\r\033[K");
 
+  if (events_out != NULL)
+    {
+      g_autoptr (GString) jsonl = g_string_new (NULL);
+      ms_event_log_write_jsonl (events, jsonl);
+      if (!g_file_set_contents (events_out, jsonl->str, (gssize) jsonl->len, &error))
+        {
+          g_autofree char *message = g_strdup_printf ("cannot write %s: %s", events_out, error->message);
+          return fail_input (message);
+        }
+    }
   if (!ms_world_write_outputs (world, &error))
     {
       g_autofree char *message = g_strdup_printf ("cannot write telemetry: %s", error->message);
