@@ -75,6 +75,7 @@ proxy_free (gpointer data)
   MsProxy *p = data;
   ms_router_free_streams (p);
   g_clear_pointer (&p->vs_cache, g_hash_table_unref);
+  g_clear_pointer (&p->inbound_pools, g_hash_table_unref);
   g_ptr_array_unref (p->clusters);
   g_ptr_array_unref (p->edges);
   g_free (p);
@@ -177,6 +178,9 @@ typedef struct {
   MsExchange *downstream;
   guint64 span;             /* the server sidecar's span, when traced */
   GList link;               /* in mesh->inbounds */
+  MsPool *pool;             /* the inbound pool holding its connection, or NULL */
+  MsPoolConn *connection;
+  MsPod *pod;
 } Inbound;
 
 /* Requests a server sidecar still held when the run ended (their
@@ -196,7 +200,8 @@ static void
 inbound_done (MsExchange *child, gpointer data)
 {
   Inbound *in = data;
-  report_inbound (in->proxy, in->downstream, child->status, child->body, child->start, NULL);
+  if (in->proxy->mesh->telemetry != NULL)
+    report_inbound (in->proxy, in->downstream, child->status, child->body, child->start, NULL);
   const MsTracer *tracer = ms_cluster_tracer (in->proxy->mesh->cluster);
   if (tracer != NULL && in->span != 0)
     {
@@ -216,6 +221,8 @@ inbound_done (MsExchange *child, gpointer data)
   ms_exchange_unref (in->downstream);
   ms_exchange_unref (child);
   in->proxy->mesh->inbounds = g_list_remove_link (in->proxy->mesh->inbounds, &in->link);
+  if (in->pool != NULL)
+    ms_pool_release (in->pool, in->connection, TRUE);
   g_free (in);
 }
 
@@ -241,6 +248,38 @@ sidecar_outbound (MsPod *pod, MsExchange *ex, gpointer data)
 {
   (void) pod;
   ms_router_route (data, ex);
+}
+
+static void inbound_start (Inbound *in);
+
+static void
+inbound_ready (gpointer waiter, MsPoolConn *connection)
+{
+  Inbound *in = waiter;
+  in->connection = connection;
+  inbound_start (in);
+}
+
+/* Istio applies a DestinationRule's connectionPool to the server's
+ * inbound side too (reference 2.3): one pool per server sidecar per
+ * Service, created on first use. */
+static MsPool *
+inbound_pool (MsProxy *proxy, MsService *service)
+{
+  if (service == NULL)
+    return NULL;
+  const MsDestinationRule *dr = ms_istio_dr_for (proxy->mesh->istio, service);
+  if (dr == NULL || !dr->policy.pool.set)
+    return NULL;
+  if (proxy->inbound_pools == NULL)
+    proxy->inbound_pools = g_hash_table_new_full (NULL, NULL, NULL, (GDestroyNotify) ms_pool_free);
+  MsPool *pool = g_hash_table_lookup (proxy->inbound_pools, service);
+  if (pool == NULL)
+    {
+      pool = ms_pool_new (&dr->policy.pool, inbound_ready);
+      g_hash_table_insert (proxy->inbound_pools, service, pool);
+    }
+  return pool;
 }
 
 /* The server side: PeerAuthentication decides whether a plaintext
@@ -274,17 +313,51 @@ sidecar_inbound (MsPod *pod, MsExchange *ex, gpointer data)
       ms_exchange_finish (ex, 403, 0, MS_RESET_NONE, proxy->mesh->access_denied);
       return;
     }
-  if (telemetry == NULL)
+  MsPool *pool = inbound_pool (proxy, ex->service);
+  if (telemetry == NULL && pool == NULL)
     {
       ms_pod_deliver (pod, ex);
       return;
     }
-  /* With telemetry on, a child exchange lets the sidecar see the answer. */
+  /* A child exchange lets the sidecar see the answer: for telemetry, and
+   * to give the inbound connection back. */
   Inbound *in = g_new0 (Inbound, 1);
   in->link.data = in;
   proxy->mesh->inbounds = g_list_concat (&in->link, proxy->mesh->inbounds);
   in->proxy = proxy;
+  in->pod = pod;
   in->downstream = ms_exchange_ref (ex);
+  in->pool = pool;
+  if (pool != NULL)
+    switch (ms_pool_acquire (pool, pod, in, &in->connection))
+      {
+      case MS_POOL_READY:
+        break;
+      case MS_POOL_PENDING:
+        return;   /* inbound_ready goes on */
+      case MS_POOL_OVERFLOW:
+      default:
+        /* The server sidecar's own circuit breaker: 503 UO, the app never
+         * sees it. */
+        proxy->mesh->inbounds = g_list_remove_link (proxy->mesh->inbounds, &in->link);
+        g_free (in);
+        if (telemetry != NULL)
+          report_inbound (proxy, ex, 503, NULL, ms_sim_now (ms_cluster_sim (proxy->mesh->cluster)),
+                          "overflow");
+        ms_exchange_unref (ex);
+        ms_exchange_finish (ex, 503, MS_FLAG_UO, MS_RESET_NONE, NULL);
+        return;
+      }
+  inbound_start (in);
+}
+
+/* The request holds its inbound connection (or needs none): to the app. */
+static void
+inbound_start (Inbound *in)
+{
+  MsProxy *proxy = in->proxy;
+  MsExchange *ex = in->downstream;
+  MsPod *pod = in->pod;
   const MsTracer *tracer = ms_cluster_tracer (proxy->mesh->cluster);
   g_autoptr (MsRequest) request = ms_request_ref (ex->request);
   if (tracer != NULL && ex->request->sampled)

@@ -63,6 +63,7 @@ struct _MsProxy {
   GPtrArray *edges;         /* MsEdge * */
   GList *streams;           /* requests in flight through this proxy */
   GHashTable *vs_cache;     /* MsService * -> MsVirtualService * (or the proxy: none) */
+  GHashTable *inbound_pools; /* MsService * -> MsPool *: server-side limits */
 };
 
 /* ms_istio_vs_for_mesh, cached per proxy (the configuration does not
