@@ -204,28 +204,6 @@ read_strings (const MsNode *object, const char *key, char ***out, GError **error
 }
 
 static gboolean
-read_string_map (const MsNode *object, const char *key, MsLabels *out, GError **error)
-{
-  const MsNode *map;
-  if (!ms_read_child (object, key, MS_NODE_OBJECT, FALSE, &map, error))
-    return FALSE;
-  if (map == NULL)
-    return TRUE;
-  out->keys = g_new0 (char *, map->children->len + 1);
-  out->values = g_new0 (char *, map->children->len + 1);
-  for (guint i = 0; i < map->children->len; i++)
-    {
-      const MsNode *child = map->children->pdata[i];
-      if (!ms_read_expect (child, MS_NODE_STRING, error))
-        return FALSE;
-      out->keys[i] = g_strdup (child->key);
-      out->values[i] = g_strdup (child->text);
-      out->n = i + 1;
-    }
-  return TRUE;
-}
-
-static gboolean
 read_string_match (const MsNode *node, gboolean allow_empty, MsStringMatch *out, GError **error)
 {
   static const char *const fields[] = { "exact", "prefix", "regex", NULL };
@@ -357,7 +335,7 @@ read_http_match (const MsNode *node, GPtrArray *out, GError **error)
          && read_header_matches (node, "withoutHeaders", TRUE, m->without_headers, error)
          && read_header_matches (node, "queryParams", FALSE, m->query_params, error)
          && ms_read_int (node, "port", FALSE, 1, 65535, &port, error)
-         && read_string_map (node, "sourceLabels", &m->source_labels, error)
+         && ms_read_labels (node, "sourceLabels", &m->source_labels, error)
          && read_strings (node, "gateways", &m->gateways, error)
          && (m->port = (int) port, TRUE);
 }
@@ -381,8 +359,8 @@ read_header_ops (const MsNode *object, MsHeaderOps *out, GError **error)
   if (request == NULL)
     return TRUE;
   return ms_read_object (request, op_fields, error)
-         && read_string_map (request, "set", &out->set, error)
-         && read_string_map (request, "add", &out->add, error)
+         && ms_read_labels (request, "set", &out->set, error)
+         && ms_read_labels (request, "add", &out->add, error)
          && read_strings (request, "remove", &out->remove, error);
 }
 
@@ -927,7 +905,7 @@ read_destination_rule (MsIstio *istio, MsCluster *cluster, const MsIstioConfig *
       MsSubset *s = g_new0 (MsSubset, 1);
       g_ptr_array_add (dr->subsets, s);
       s->name = g_strdup (name);
-      if (!read_string_map (node, "labels", &s->labels, error)
+      if (!ms_read_labels (node, "labels", &s->labels, error)
           || !read_traffic_policy (istio, ms_node_get (node, "trafficPolicy"), &s->policy, error))
         return FALSE;
       /* A subset inherits the rule's policy, one component at a time. */
@@ -985,7 +963,7 @@ read_gateway (MsIstio *istio, const MsIstioConfig *config, GError **error)
   g->namespace_ = config->namespace_;
   g->node = config->node;
   g->servers = g_array_new (FALSE, TRUE, sizeof (MsGatewayServer));
-  if (!read_string_map (spec, "selector", &g->selector, error))
+  if (!ms_read_labels (spec, "selector", &g->selector, error))
     return FALSE;
   for (guint i = 0; i < servers->children->len; i++)
     {

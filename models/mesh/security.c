@@ -190,21 +190,9 @@ read_selector (const MsNode *spec, gboolean *has, MsLabels *out, GError **error)
   *has = selector != NULL;
   if (selector == NULL)
     return TRUE;
-  if (!ms_read_object (selector, fields, error)
-      || !ms_read_child (selector, "matchLabels", MS_NODE_OBJECT, TRUE, &labels, error))
-    return FALSE;
-  out->keys = g_new0 (char *, labels->children->len + 1);
-  out->values = g_new0 (char *, labels->children->len + 1);
-  for (guint i = 0; i < labels->children->len; i++)
-    {
-      const MsNode *child = labels->children->pdata[i];
-      if (!ms_read_expect (child, MS_NODE_STRING, error))
-        return FALSE;
-      out->keys[i] = g_strdup (child->key);
-      out->values[i] = g_strdup (child->text);
-      out->n = i + 1;
-    }
-  return TRUE;
+  return ms_read_object (selector, fields, error)
+         && ms_read_child (selector, "matchLabels", MS_NODE_OBJECT, TRUE, &labels, error)
+         && ms_read_labels (selector, "matchLabels", out, error);
 }
 
 static gboolean

@@ -60,9 +60,8 @@ ms_labels_clear (MsLabels *labels)
   labels->n = 0;
 }
 
-/* Reads a map of strings (labels, selectors, ConfigMap data). */
-static gboolean
-read_labels (const MsNode *object, const char *key, MsLabels *out, GError **error)
+gboolean
+ms_read_labels (const MsNode *object, const char *key, MsLabels *out, GError **error)
 {
   const MsNode *map;
   if (!ms_read_child (object, key, MS_NODE_OBJECT, FALSE, &map, error))
@@ -197,7 +196,7 @@ read_deployment (MsScenario *scenario, const MsNode *object, const MsNode *metad
   if (!ms_read_int (spec, "replicas", FALSE, 0, 1000, &replicas, error))
     return FALSE;
   d->replicas = (int) replicas;
-  if (template_meta != NULL && !read_labels (template_meta, "labels", &d->labels, error))
+  if (template_meta != NULL && !ms_read_labels (template_meta, "labels", &d->labels, error))
     return FALSE;
   if (d->labels.n == 0)
     return ms_read_fail (error, template_, MS_SCENARIO_ERROR_MISSING,
@@ -212,7 +211,7 @@ read_deployment (MsScenario *scenario, const MsNode *object, const MsNode *metad
   if (selector != NULL)
     {
       g_auto (MsLabels) match = { 0 };
-      if (!read_labels (selector, "matchLabels", &match, error))
+      if (!ms_read_labels (selector, "matchLabels", &match, error))
         return FALSE;
       if (match.n > 0 && !ms_labels_match (&d->labels, &match))
         return ms_read_fail (error, selector, MS_SCENARIO_ERROR_VALUE,
@@ -287,7 +286,7 @@ read_service (MsScenario *scenario, const MsNode *object, const char *name, cons
   s->node = object;
   g_ptr_array_add (scenario->services, s);
 
-  if (!read_labels (spec, "selector", &s->selector, error))
+  if (!ms_read_labels (spec, "selector", &s->selector, error))
     return FALSE;
   if (ports->children->len == 0)
     return ms_read_fail (error, ports, MS_SCENARIO_ERROR_VALUE, "a Service needs at least one port");
@@ -322,7 +321,7 @@ read_config_map (MsScenario *scenario, const MsNode *object, const char *name, c
   c->namespace_ = g_intern_string (ns);
   c->node = object;
   g_ptr_array_add (scenario->config_maps, c);
-  return read_labels (object, "data", &c->data, error);
+  return ms_read_labels (object, "data", &c->data, error);
 }
 
 static gboolean
@@ -333,7 +332,7 @@ read_namespace (MsScenario *scenario, const MsNode *object, const MsNode *metada
   n->name = g_strdup (name);
   n->node = object;
   g_ptr_array_add (scenario->namespaces, n);
-  return read_labels (metadata, "labels", &n->labels, error);
+  return ms_read_labels (metadata, "labels", &n->labels, error);
 }
 
 /* The did-you-mean guess for an unknown kind, or NULL.  A kind that extends

@@ -30,6 +30,9 @@ const char *ms_labels_get (const MsLabels *labels, const char *key);
  * nothing, as a Service without a selector gets no endpoints. */
 gboolean ms_labels_match (const MsLabels *labels, const MsLabels *selector);
 void ms_labels_clear (MsLabels *labels);
+/* Reads the member key of object, a map of strings (labels, a selector,
+ * ConfigMap data), into out; absent or null leaves out empty. */
+gboolean ms_read_labels (const MsNode *object, const char *key, MsLabels *out, GError **error);
 
 /* A URL as written in traffic and calls: http://host[:port]/path. */
 typedef struct {
