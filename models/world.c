@@ -956,6 +956,28 @@ ms_world_event_log (const MsWorld *w)
   return NULL;
 }
 
+gboolean
+ms_world_load_events (MsWorld *w, const char *text, GError **error)
+{
+  MsEventLog *log = ms_world_event_log (w);
+  if (log == NULL)
+    {
+      g_set_error_literal (error, MS_SCENARIO_ERROR, MS_SCENARIO_ERROR_VALUE,
+                           "the scenario has no event-store workload to load it into");
+      return FALSE;
+    }
+  if (!ms_event_log_read_jsonl (log, text, error))
+    return FALSE;
+  const GPtrArray *deployments = ms_cluster_deployments (w->cluster);
+  for (guint i = 0; i < deployments->len; i++)
+    {
+      MsModel *model = ((MsDeployment *) deployments->pdata[i])->model;
+      if (model != NULL && model->klass->resume != NULL)
+        model->klass->resume (model, log);
+    }
+  return TRUE;
+}
+
 MsTelemetry *
 ms_world_telemetry (const MsWorld *w)
 {

@@ -57,6 +57,12 @@ gboolean ms_world_inject_fault (MsWorld *world, const char *text, gsize length, 
  * or NULL when the scenario has none.  (transfer none) */
 struct _MsEventLog *ms_world_event_log (const MsWorld *world);
 
+/* Starts the event store from an earlier run's JSON Lines log
+ * (--events-in) and lets every model pick up its numbering from it, so
+ * that the run goes on from that state.  FALSE with an error when the
+ * scenario has no event store or the text is not such a log. */
+gboolean ms_world_load_events (MsWorld *world, const char *text, GError **error);
+
 /* Records the current virtual time as the end, for the report. */
 void ms_world_mark_end (MsWorld *world);
 

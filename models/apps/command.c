@@ -522,11 +522,39 @@ command_report (MsModel *model, MsReport *report, MsReportNode *workload)
   ms_report_set_int (workload, "failed", (gint64) total.failed);
 }
 
+/* The n of "<prefix><n>", or 0 when text is not of that form. */
+static guint64
+numbered (const char *text, const char *prefix)
+{
+  if (!g_str_has_prefix (text, prefix))
+    return 0;
+  guint64 n = 0;
+  if (!g_ascii_string_to_unsigned (text + strlen (prefix), 10, 1, G_MAXUINT64, &n, NULL))
+    return 0;
+  return n;
+}
+
+static void
+command_resume (MsModel *model, const MsEventLog *log)
+{
+  CommandModel *m = (CommandModel *) model;
+  g_autofree char *own = g_strconcat (m->deployment, "-evt-", NULL);
+  guint64 head = ms_event_log_head (log);
+  for (guint64 p = 1; p <= head; p++)
+    {
+      const MsRecordedEvent *e = ms_event_log_get (log, p);
+      m->commands = MAX (m->commands, numbered (e->event_id, own));
+      m->users = MAX (m->users, numbered (e->stream, "user-"));
+      m->orders = MAX (m->orders, numbered (e->stream, "order-"));
+    }
+}
+
 const MsModelClass ms_command_model_class = {
   .name = "command",
   .parse = command_parse,
   .bind = command_bind,
   .new_app = command_new_app,
   .report = command_report,
+  .resume = command_resume,
   .free = command_free,
 };

@@ -14,6 +14,7 @@
 
 #include <glib.h>
 
+#include "models/apps/eventlog.h"
 #include "models/kube/cluster.h"
 #include "sim/io/node.h"
 #include "sim/io/report.h"
@@ -45,6 +46,11 @@ struct _MsModelClass {
    * appends one sentence per problem to problems when one fails; the run
    * then fails as a failed expectation does. */
   gboolean (*verify) (MsModel *model, GString *problems);
+  /* Optional: the event store starts from an earlier run's log
+   * (--events-in).  The model picks up what it numbers from the log, as a
+   * restarted service reads its sequences back, so that new ids do not
+   * repeat stored ones. */
+  void (*resume) (MsModel *model, const MsEventLog *log);
   void (*free) (MsModel *model);
 };
 

@@ -310,7 +310,7 @@ command_run (int argc, char **argv)
     {
       g_autofree char *text = NULL;
       if (!g_file_get_contents (events_in, &text, NULL, &error)
-          || !ms_event_log_read_jsonl (events, text, &error))
+          || !ms_world_load_events (world, text, &error))
         {
           g_autofree char *message = g_strdup_printf ("--events-in %s: %s", events_in, error->message);
           return fail_input (message);
