@@ -134,6 +134,21 @@ PY
 then echo "ok $n - --events-in goes on from the saved events"; else echo "not ok $n - --events-in did not go on from the saved events"; failed=$((failed + 1)); fi
 check "--events-in rejects a bad file" 2 "$meshsim" run "$cqrs" --events-in "$tmp/r.html"
 
+# Trace context goes through the pattern models: one saga is one trace.
+check "--traces writes the saga's spans" 0 "$meshsim" run "$root/scenarios/patterns/saga-happy-path.json" --duration 1s --traces "$tmp/saga-traces.json" --trace-sample 1 --format json --output "$tmp/saga.json"
+n=$((n + 1))
+if python3 - "$tmp/saga-traces.json" "$tmp/saga.json" <<'PY'
+import json, sys
+spans = json.load(open(sys.argv[1]))
+report = json.load(open(sys.argv[2]))
+started = report["workloads"]["saga-orchestrator"]["sagas"]["started"]
+ids = {s["id"] for s in spans}
+traces = {s["traceId"] for s in spans}
+orphans = [s for s in spans if s.get("parentId") and s["parentId"] not in ids]
+sys.exit(0 if started > 0 and len(traces) == started and not orphans else 1)
+PY
+then echo "ok $n - each saga is one trace, with its steps under the start request"; else echo "not ok $n - saga steps are not in the saga's trace"; failed=$((failed + 1)); fi
+
 # Security in explain.
 cat >"$tmp/sec.json" <<'JSON'
 {"resources":[

@@ -229,8 +229,9 @@ send_append (Job *job)
 {
   CommandModel *m = job->app->model;
   job->sends++;
+  MsTraceContext trace = ms_request_trace_context (job->ex->request);
   ms_pattern_call (&job->app->calls, job->app->pod, "POST", &m->store_url, "/api/events",
-                   job->append, m->timeout, append_done, job);
+                   job->append, m->timeout, &trace, append_done, job);
 }
 
 static void
@@ -374,8 +375,9 @@ load (Job *job)
   ms_pattern_append_string (json, job->aggregate);
   g_string_append (json, ",\"count\":10000}");
   g_autoptr (MsBody) body = ms_body_new_text (json->str, (gssize) json->len);
+  MsTraceContext trace = ms_request_trace_context (job->ex->request);
   ms_pattern_call (&job->app->calls, job->app->pod, "GET", &m->store_url, "/api/streams", body,
-                   m->timeout, load_done, job);
+                   m->timeout, &trace, load_done, job);
 }
 
 static void

@@ -444,8 +444,9 @@ replay (StoreApp *app, MsExchange *ex)
     }
   Replay *r = g_new0 (Replay, 1);
   *r = (Replay) { app, ex, head };
+  MsTraceContext trace = ms_request_trace_context (ex->request);
   ms_pattern_call (&app->calls, app->pod, "POST", &m->replay_to, m->replay_to.path, NULL,
-                   MS_SEC (5), replay_done, r);
+                   MS_SEC (5), &trace, replay_done, r);
 }
 
 static void

@@ -257,8 +257,8 @@ call_timeout (MsSim *sim, gpointer data)
 
 void
 ms_pattern_call (GQueue *calls, MsPod *pod, const char *method, const MsUrl *url,
-                 const char *path, MsBody *body, MsTime timeout, MsPatternDone done,
-                 gpointer data)
+                 const char *path, MsBody *body, MsTime timeout,
+                 const MsTraceContext *trace, MsPatternDone done, gpointer data)
 {
   MsCluster *cluster = pod->cluster;
   MsSim *sim = ms_cluster_sim (cluster);
@@ -277,6 +277,8 @@ ms_pattern_call (GQueue *calls, MsPod *pod, const char *method, const MsUrl *url
   request->path = g_intern_string (path);
   if (body != NULL)
     request->body = ms_body_ref (body);
+  if (trace != NULL)
+    ms_request_set_trace_context (request, trace);
   call->ex = ms_exchange_new (ms_cluster_pool (cluster), request, pod, ms_sim_now (sim),
                               call_done, call);
   ms_request_unref (request);

@@ -86,10 +86,12 @@ typedef struct _MsPatternCall MsPatternCall;
 /* Sends method http://url.host:url.port<path> from pod through its
  * outbound hook, with body (may be NULL; referenced), giving up after
  * timeout (0: never).  path is interned: it must come from a bounded set
- * (put positions and ids in the body, see ms_pattern_param). */
+ * (put positions and ids in the body, see ms_pattern_param).  trace is
+ * the context of the request the call serves (ms_request_trace_context),
+ * or NULL for a call of the app's own, such as a poll. */
 void ms_pattern_call (GQueue *calls, MsPod *pod, const char *method, const MsUrl *url,
-                      const char *path, MsBody *body, MsTime timeout, MsPatternDone done,
-                      gpointer data);
+                      const char *path, MsBody *body, MsTime timeout,
+                      const MsTraceContext *trace, MsPatternDone done, gpointer data);
 
 /* Gives up every call in flight now, as a client closing its
  * connections does: no callback is called, and the carriers are told

@@ -260,7 +260,7 @@ loop (ProjectorApp *app)
   /* The app's own timeout outlasts the store's wait by a margin, so an
    * empty answer is not mistaken for a failure. */
   ms_pattern_call (&app->calls, app->pod, "GET", &m->store_url, "/api/events", body,
-                   m->wait + MS_SEC (5), poll_done, app);
+                   m->wait + MS_SEC (5), NULL, poll_done, app);
 }
 
 /* Wakes the sleeping replicas (an update or a rebuild was asked for).  A

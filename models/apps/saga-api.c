@@ -234,9 +234,10 @@ start (SagaApp *app, MsExchange *ex)
   MsSagaRecord *record = ms_saga_log_start (m->log, key ? key : default_key,
                                             user ? user : default_user, amount, items,
                                             ms_sim_now (ms_cluster_sim (app->pod->cluster)));
+  MsTraceContext trace = ms_request_trace_context (ex->request);
   if (m->async)
     ms_saga_api_answer (m, ex, record, FALSE);
-  ms_saga_run_start (app, record, m->async ? NULL : ex);
+  ms_saga_run_start (app, record, &trace, m->async ? NULL : ex);
 }
 
 static Run *

@@ -53,12 +53,14 @@ typedef struct {
   MsExchange *call;        /* the attempt in flight, or NULL */
   MsTimer attempt_timer, retry_timer, step_timer;
   GPtrArray *waiters;      /* MsExchange *: start requests to answer at the end */
+  MsTraceContext trace;    /* of the start request: every command is in its trace */
   GList link;              /* in app->runs */
 } Run;
 
 /* Starts record's saga on app's pod; waiter (may be NULL) is answered when
  * it ends.  The run may end, and be freed, before this returns. */
-void ms_saga_run_start (SagaApp *app, MsSagaRecord *record, MsExchange *waiter);
+void ms_saga_run_start (SagaApp *app, MsSagaRecord *record, const MsTraceContext *trace,
+                        MsExchange *waiter);
 
 /* Asks a running saga to stop and compensate.  FALSE when it is already
  * compensating or ending. */

@@ -382,6 +382,7 @@ send_command (Run *run)
   request->port = url->port;
   request->path = url->path;
   request->body = ms_body_new_text (text, -1);
+  ms_request_set_trace_context (request, &run->trace);
   run->call = ms_exchange_new (ms_cluster_pool (cluster), request, pod, ms_sim_now (sim),
                                call_done, run);
   ms_request_unref (request);
@@ -391,11 +392,13 @@ send_command (Run *run)
 }
 
 void
-ms_saga_run_start (SagaApp *app, MsSagaRecord *record, MsExchange *waiter)
+ms_saga_run_start (SagaApp *app, MsSagaRecord *record, const MsTraceContext *trace,
+                   MsExchange *waiter)
 {
   Run *run = g_new0 (Run, 1);
   run->app = app;
   run->record = record;
+  run->trace = *trace;
   run->waiters = g_ptr_array_new ();
   run->link.data = run;
   app->runs = g_list_concat (&run->link, app->runs);

@@ -21,6 +21,7 @@
 
 #include <glib.h>
 
+#include "models/kube/trace.h"
 #include "sim/core/sim.h"
 
 G_BEGIN_DECLS
@@ -186,6 +187,25 @@ gsize ms_body_length (const MsBody *body);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (MsExchange, ms_exchange_unref)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (MsRequest, ms_request_unref)
+
+/* The context a call made while serving request carries, as an app that
+ * forwards the B3 headers passes it: the same trace, under the span that
+ * delivered request (its sidecar's inbound span). */
+static inline MsTraceContext
+ms_request_trace_context (const MsRequest *request)
+{
+  return (MsTraceContext) { request->trace_hi, request->trace_lo, request->parent_span,
+                            request->sampled };
+}
+
+static inline void
+ms_request_set_trace_context (MsRequest *request, const MsTraceContext *context)
+{
+  request->trace_hi = context->trace_hi;
+  request->trace_lo = context->trace_lo;
+  request->parent_span = context->parent;
+  request->sampled = context->sampled;
+}
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (MsBody, ms_body_unref)
 
 G_END_DECLS

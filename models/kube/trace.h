@@ -45,4 +45,12 @@ typedef struct {
   gpointer data;
 } MsTracer;
 
+/* A request's trace context as an app keeps it to pass on: the trace, the
+ * span its calls hang under, and whether the trace is recorded.  All zero
+ * when the request is not traced. */
+typedef struct {
+  guint64 trace_hi, trace_lo, parent;
+  gboolean sampled;
+} MsTraceContext;
+
 G_END_DECLS

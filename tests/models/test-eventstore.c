@@ -207,7 +207,7 @@ send_async (TestRun *run, GQueue *calls, const char *method, const char *host,
   MsPod *pod = ms_cluster_find_pod (ms_world_cluster (run->world), "client-0");
   MsUrl url = { g_intern_string (host), 80, "/" };
   g_autoptr (MsBody) request = body ? ms_body_new_text (body, -1) : NULL;
-  ms_pattern_call (calls, pod, method, &url, path, request, MS_SEC (60), answer_done, a);
+  ms_pattern_call (calls, pod, method, &url, path, request, MS_SEC (60), NULL, answer_done, a);
   return a;
 }
 
