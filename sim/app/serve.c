@@ -37,7 +37,14 @@ typedef struct {
   const char *default_from;
   guint64 served;
   GPtrArray *pending;      /* Pending *, waiting for the simulation */
+  gint64 wall_start;       /* monotonic, microseconds */
 } Serve;
+
+static gint64
+wall_ms (const Serve *s)
+{
+  return (g_get_monotonic_time () - s->wall_start) / 1000;
+}
 
 typedef struct {
   Serve *serve;
@@ -130,7 +137,7 @@ handle_admin (Serve *s, SoupServerMessage *msg, const char *path)
   ms_world_mark_end (s->world);
   if (g_str_equal (path, "/_meshsim/report"))
     {
-      g_autoptr (MsReport) report = ms_world_report (s->world, -1);
+      g_autoptr (MsReport) report = ms_world_report (s->world, wall_ms (s));
       g_autoptr (GString) out = g_string_new (NULL);
       ms_report_write_json (report, out);
       answer_text (msg, SOUP_STATUS_OK, "application/json", out->str);
@@ -168,7 +175,9 @@ handle_admin (Serve *s, SoupServerMessage *msg, const char *path)
           answer_text (msg, SOUP_STATUS_BAD_REQUEST, "text/plain", text);
           return;
         }
-      g_autofree char *text = g_strdup_printf ("meshsim: done at %.3f s of virtual time\n",
+      const char *what = g_str_equal (path, "/_meshsim/fault") ? "fault scheduled"
+                         : g_str_equal (path, "/_meshsim/delete") ? "deleted" : "applied";
+      g_autofree char *text = g_strdup_printf ("meshsim: %s at %.3f s of virtual time\n", what,
                                                (double) ms_sim_now (s->sim) / 1e6);
       answer_text (msg, SOUP_STATUS_OK, "text/plain", text);
     }
@@ -339,6 +348,7 @@ ms_serve_run (const char *file, const char *bind, int port, double speed, gboole
   printf ("  try: curl -H 'Host: <service>' http://%s:%d/<path>   (Ctrl-C prints the report)\n",
           bind, bound);
   fflush (stdout);
+  s.wall_start = g_get_monotonic_time ();
   g_main_loop_run (s.loop);
 
   g_source_destroy (s.clock);
@@ -359,7 +369,7 @@ ms_serve_run (const char *file, const char *bind, int port, double speed, gboole
   ms_world_mark_end (world);
   if (!quiet)
     {
-      g_autoptr (MsReport) report = ms_world_report (world, -1);
+      g_autoptr (MsReport) report = ms_world_report (world, wall_ms (&s));
       g_autoptr (GString) out = g_string_new (NULL);
       ms_report_write_text (report, out);
       fputs (out->str, stdout);

@@ -160,6 +160,7 @@ test_lab_requests (void)
   g_assert_cmpuint (post (&s, "/_meshsim/fault",
                           "{\"target\": \"user-service-v2\", \"error\": {\"status\": 503}}",
                           &fault), ==, 200);
+  g_assert_true (g_str_has_prefix (fault, "meshsim: fault scheduled at "));
   g_assert_cmpuint (send (&s, "GET", "user-service", "/api/users", "canary", "true", &body, NULL),
                     ==, 503);
   g_clear_pointer (&body, g_free);
@@ -169,6 +170,7 @@ test_lab_requests (void)
                           "spec:\n  hosts: [user-service]\n  http:\n"
                           "  - route: [{destination: {host: user-service, subset: v1}}]\n",
                           &apply), ==, 200);
+  g_assert_true (g_str_has_prefix (apply, "meshsim: applied at "));
   g_assert_cmpuint (send (&s, "GET", "user-service", "/api/users", "canary", "true", &body,
                           &upstream), ==, 200);
   g_assert_true (g_str_has_prefix (upstream, "user-service-v1-"));
