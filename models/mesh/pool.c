@@ -14,6 +14,7 @@
 struct _MsPoolConn {
   gconstpointer host;
   guint requests;
+  GList link;              /* in the pool's busy list while it carries a request */
 };
 
 typedef struct {
@@ -27,8 +28,20 @@ struct _MsPool {
   GHashTable *idle;         /* host -> GSList of MsPoolConn * */
   GHashTable *per_host;     /* host -> connections open to it */
   GQueue pending;           /* Waiter * */
+  GQueue busy;              /* MsPoolConn *, each carrying a request */
   MsPoolStats stats;
 };
+
+/* The connection now carries a request. */
+static MsPoolConn *
+hand_out (MsPool *pool, MsPoolConn *conn)
+{
+  conn->link.data = conn;
+  g_queue_push_tail_link (&pool->busy, &conn->link);
+  pool->stats.active++;
+  pool->stats.upstream_rq_total++;
+  return conn;
+}
 
 gboolean
 ms_pool_settings_read (const MsNode *node, MsPoolSettings *out, GError **error)
@@ -113,8 +126,10 @@ ms_pool_free (MsPool *pool)
   g_hash_table_unref (pool->idle);
   g_hash_table_unref (pool->per_host);
   g_queue_clear_full (&pool->pending, g_free);
-  /* Connections carrying a request when the run ended belong to the
-   * requests, which are freed with their proxy. */
+  /* Connections still carrying a request when the run ended. */
+  GList *link;
+  while ((link = g_queue_pop_head_link (&pool->busy)) != NULL)
+    g_free (link->data);
   g_free (pool);
 }
 
@@ -163,9 +178,7 @@ ms_pool_acquire (MsPool *pool, gconstpointer host, gpointer waiter, MsPoolConn *
   MsPoolConn *conn = g_queue_is_empty (&pool->pending) ? take_connection (pool, host) : NULL;
   if (conn != NULL)
     {
-      st->active++;
-      st->upstream_rq_total++;
-      *connection = conn;
+      *connection = hand_out (pool, conn);
       return MS_POOL_READY;
     }
   if (st->pending >= pool->settings.max_pending)
@@ -214,9 +227,7 @@ dispatch (MsPool *pool)
           g_queue_delete_link (&pool->pending, l);
           g_free (w);
           pool->stats.pending--;
-          pool->stats.active++;
-          pool->stats.upstream_rq_total++;
-          pool->ready (waiter, conn);
+          pool->ready (waiter, hand_out (pool, conn));
         }
       l = next;
     }
@@ -225,6 +236,7 @@ dispatch (MsPool *pool)
 void
 ms_pool_release (MsPool *pool, MsPoolConn *conn, gboolean keep_alive)
 {
+  g_queue_unlink (&pool->busy, &conn->link);
   pool->stats.active--;
   conn->requests++;
   guint32 limit = pool->settings.max_requests_per_connection;
