@@ -6,9 +6,12 @@
  * recycled through a free list, so the steady state does no malloc at all.
  * Cancelled events stay in the heap as tombstones (func == NULL) and are
  * dropped when they surface: cancelling is O(1) and the heap never needs a
- * back-pointer index.  The cost is that a model cancelling most of its
- * timers (per-try timeouts that rarely fire) keeps them in the heap until
- * their time comes; that is bounded by the timeouts' own lifetime.
+ * back-pointer index.  A mesh cancels almost every timer it sets (route
+ * and per-try timeouts that rarely fire), so tombstones would otherwise
+ * outnumber live events a hundred to one and push the heap out of cache:
+ * once they are more than half of it, the heap is rebuilt without them
+ * (O(n), paid for by the n/2 cancels since the last rebuild).  Keys never
+ * change, so the order of events, and every run, stays the same.
  */
 #include "sim/core/queue.h"
 
@@ -32,6 +35,7 @@ struct _MsQueue {
   guint length;
   guint capacity;
   guint64 next_seq;
+  guint dead;               /* tombstones in the heap */
   MsEvent *free_list;
   GPtrArray *slabs;
 };
@@ -122,12 +126,55 @@ ms_queue_push (MsQueue *queue, gint64 at, MsEventFunc func, gpointer data)
   return (MsTimer){ event, seq };
 }
 
+/* Moves entry down from slot i until its children are later (the heap
+ * has n entries). */
+static inline void
+sift_down (Entry *heap, guint n, guint i, Entry entry)
+{
+  for (;;)
+    {
+      guint child = 2 * i + 1;
+      if (child >= n)
+        break;
+      if (child + 1 < n && entry_before (&heap[child + 1], &heap[child]))
+        child++;
+      if (!entry_before (&heap[child], &entry))
+        break;
+      heap[i] = heap[child];
+      i = child;
+    }
+  heap[i] = entry;
+}
+
+/* Drops every tombstone and rebuilds the heap (Floyd's heapify). */
+static void
+compact (MsQueue *queue)
+{
+  guint n = 0;
+  for (guint i = 0; i < queue->length; i++)
+    {
+      Entry e = queue->heap[i];
+      if (e.event->func != NULL)
+        queue->heap[n++] = e;
+      else
+        event_release (queue, e.event);
+    }
+  queue->length = n;
+  queue->dead = 0;
+  for (guint i = n / 2; i-- > 0;)
+    sift_down (queue->heap, n, i, queue->heap[i]);
+}
+
 void
 ms_queue_cancel (MsQueue *queue, MsTimer *timer)
 {
-  (void) queue;
-  if (timer->event != NULL && timer->event->seq == timer->seq)
-    timer->event->func = NULL;
+  if (timer->event != NULL && timer->event->seq == timer->seq && timer->event->func != NULL)
+    {
+      timer->event->func = NULL;
+      queue->dead++;
+      if (queue->dead > 1024 && queue->dead > queue->length / 2)
+        compact (queue);
+    }
   timer->event = NULL;
   timer->seq = 0;
 }
@@ -145,22 +192,8 @@ static void
 heap_remove_top (MsQueue *queue)
 {
   Entry last = queue->heap[--queue->length];
-  guint n = queue->length;
-  guint i = 0;
-  for (;;)
-    {
-      guint child = 2 * i + 1;
-      if (child >= n)
-        break;
-      if (child + 1 < n && entry_before (&queue->heap[child + 1], &queue->heap[child]))
-        child++;
-      if (!entry_before (&queue->heap[child], &last))
-        break;
-      queue->heap[i] = queue->heap[child];
-      i = child;
-    }
-  if (n > 0)
-    queue->heap[i] = last;
+  if (queue->length > 0)
+    sift_down (queue->heap, queue->length, 0, last);
 }
 
 /* Drops tombstones sitting at the top.  Returns TRUE if a live event is
@@ -175,6 +208,7 @@ skip_tombstones (MsQueue *queue)
         return TRUE;
       heap_remove_top (queue);
       event_release (queue, top);
+      queue->dead--;
     }
   return FALSE;
 }

@@ -7,8 +7,9 @@
  *   tie-breaking.
  * - Push and pop are O(log n).  Cancellation is O(1): the event is marked
  *   dead (a tombstone, as Redis' ae.c does for timers) and discarded when it
- *   reaches the top.  Tombstones still count towards ms_queue_length() until
- *   they are popped.
+ *   reaches the top, or when tombstones are over half the heap and it is
+ *   rebuilt without them (amortised O(1) per cancel).  Tombstones count
+ *   towards ms_queue_length() until then.
  * - The queue owns its events.  Callers keep an MsTimer, a (pointer, seq)
  *   pair, so that cancelling a timer whose event already ran (and whose
  *   memory was recycled) is harmlessly ignored.

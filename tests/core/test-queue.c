@@ -5,6 +5,8 @@
  * never runs, a stale timer is harmless, events scheduled "now" from an
  * event run after those already queued for the same instant.
  */
+#include <string.h>
+
 #include "sim/core/queue.h"
 #include "sim/core/random.h"
 #include "sim/core/sim.h"
@@ -211,6 +213,60 @@ test_growth (void)
   g_assert_cmpint (at, ==, 1);
 }
 
+static void
+test_cancelled_are_compacted (void)
+{
+  g_test_summary ("When cancelled events are over half the heap it is rebuilt without them; "
+                  "the live ones still run in (time, insertion) order, stale timers stay harmless");
+  g_autoptr (MsQueue) queue = ms_queue_new ();
+  enum { N = 10000 };
+  static MsTimer timers[N];
+  /* Many equal times, so that the order among them rests on seq alone. */
+  for (int i = 0; i < N; i++)
+    timers[i] = ms_queue_push (queue, (N - i) / 7, (MsEventFunc) record, GINT_TO_POINTER (i));
+  MsTimer copies[N];
+  memcpy (copies, timers, sizeof timers);
+  for (int i = 0; i < N; i++)
+    if (i % 10 != 0)
+      ms_queue_cancel (queue, &timers[i]);
+  /* 9000 cancelled: at least one rebuild happened, so the heap holds
+   * fewer entries than were pushed. */
+  g_assert_cmpuint (ms_queue_length (queue), <, N);
+  g_assert_cmpuint (ms_queue_length (queue), >=, N / 10);
+  for (int i = 0; i < N; i++)
+    {
+      g_assert_true (ms_queue_pending (queue, &timers[i]) == (i % 10 == 0));
+      ms_queue_cancel (queue, &copies[i]);   /* a stale or repeated cancel */
+      if (i % 10 == 0)
+        g_assert_false (ms_queue_pending (queue, &timers[i]));
+    }
+  /* Everything was cancelled now, through the copies. */
+  gint64 at;
+  MsEventFunc func;
+  gpointer data;
+  g_assert_false (ms_queue_pop (queue, &at, &func, &data));
+
+  /* Again, keeping every tenth: they pop in time order, and among equal
+   * times in the order they were pushed. */
+  for (int i = 0; i < N; i++)
+    timers[i] = ms_queue_push (queue, (N - i) / 7, (MsEventFunc) record, GINT_TO_POINTER (i));
+  for (int i = 0; i < N; i++)
+    if (i % 10 != 0)
+      ms_queue_cancel (queue, &timers[i]);
+  gint64 last_at = G_MININT64;
+  int last_i = -1, popped = 0;
+  while (ms_queue_pop (queue, &at, &func, &data))
+    {
+      int i = GPOINTER_TO_INT (data);
+      g_assert_cmpint (i % 10, ==, 0);
+      g_assert_true (at > last_at || (at == last_at && i > last_i));
+      last_at = at;
+      last_i = i;
+      popped++;
+    }
+  g_assert_cmpint (popped, ==, N / 10);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -220,6 +276,7 @@ main (int argc, char **argv)
   g_test_add_func ("/core/queue/cancelled-never-runs", test_cancelled_never_runs);
   g_test_add_func ("/core/queue/stale-timer-harmless", test_stale_timer_harmless);
   g_test_add_func ("/core/queue/growth", test_growth);
+  g_test_add_func ("/core/queue/cancelled-are-compacted", test_cancelled_are_compacted);
   g_test_add_func ("/core/sim/now-runs-after-queued", test_now_runs_after_queued);
   g_test_add_func ("/core/sim/run-until", test_run_until);
   g_test_add_func ("/core/sim/stop", test_stop);
