@@ -13,6 +13,8 @@
 #include "sim/core/histogram.h"
 #include "sim/io/report.h"
 
+#include <errno.h>
+#include <stdio.h>
 #include <string.h>
 
 /* Envoy's default histogram buckets (reference section 4). */
@@ -49,7 +51,7 @@ typedef struct {
   guint64 requests, errors;
   MsHistogram *latency;
   GArray *seconds;          /* Second, index = second of the run */
-  GHashTable *versions;     /* destination workload -> requests (for the graph) */
+  GHashTable *versions;     /* destination workload (borrowed) -> requests (for the graph) */
 } Edge;
 
 struct _MsTelemetry {
@@ -60,7 +62,11 @@ struct _MsTelemetry {
   GString *spans;           /* Zipkin v2 span objects, comma-separated */
   guint64 n_spans;
   GHashTable *series;       /* labels -> Series * */
-  GString *access_log;
+  GHashTable *series_by_key; /* SeriesKey * -> Series * (borrowed), to skip formatting */
+  GHashTable *addresses;    /* MsPod * -> its access-log address, made once */
+  GHashTable *edges_by_key; /* EdgeKey * -> Edge * (borrowed), to skip formatting */
+  GString *access_log;      /* lines not yet written to access_file */
+  FILE *access_file;        /* written as the run goes: it is the biggest output */
   GHashTable *edges;        /* "source\tdestination" -> Edge * */
 };
 
@@ -84,6 +90,57 @@ edge_free (gpointer data)
   g_array_unref (e->seconds);
   g_hash_table_unref (e->versions);
   g_free (e);
+}
+
+/* What a series' labels are made from (see format_labels). */
+typedef struct {
+  const MsPod *client, *server;
+  const MsService *service;
+  int status;
+  guint32 flags;
+  gboolean source, mtls;
+} SeriesKey;
+
+static guint
+series_key_hash (gconstpointer p)
+{
+  const SeriesKey *k = p;
+  guint h = g_direct_hash (k->client);
+  h = h * 31 + g_direct_hash (k->server);
+  h = h * 31 + g_direct_hash (k->service);
+  h = h * 31 + (guint) k->status;
+  h = h * 31 + k->flags;
+  return h * 4 + (guint) (k->source * 2 + k->mtls);
+}
+
+static gboolean
+series_key_equal (gconstpointer a, gconstpointer b)
+{
+  const SeriesKey *x = a, *y = b;
+  return x->client == y->client && x->server == y->server && x->service == y->service
+         && x->status == y->status && x->flags == y->flags && x->source == y->source
+         && x->mtls == y->mtls;
+}
+
+/* The client pod and the destination (a Service's name or an interned
+ * host) an edge is made from. */
+typedef struct {
+  const MsPod *client;
+  const char *destination;
+} EdgeKey;
+
+static guint
+edge_key_hash (gconstpointer p)
+{
+  const EdgeKey *k = p;
+  return g_direct_hash (k->client) * 31 + g_direct_hash (k->destination);
+}
+
+static gboolean
+edge_key_equal (gconstpointer a, gconstpointer b)
+{
+  const EdgeKey *x = a, *y = b;
+  return x->client == y->client && x->destination == y->destination;
 }
 
 MsTelemetry *
@@ -111,9 +168,29 @@ ms_telemetry_new (const MsTelemetryOutputs *outputs, GError **error)
                                      outputs->series };
   t->spans = g_string_new (NULL);
   t->series = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, series_free);
+  t->series_by_key = g_hash_table_new_full (series_key_hash, series_key_equal, g_free, NULL);
+  t->addresses = g_hash_table_new_full (NULL, NULL, NULL, g_free);
+  t->edges_by_key = g_hash_table_new_full (edge_key_hash, edge_key_equal, g_free, NULL);
   t->access_log = g_string_new (NULL);
   t->edges = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, edge_free);
+  if (outputs->access_log != NULL
+      && (t->access_file = fopen (outputs->access_log, "w")) == NULL)
+    {
+      int saved = errno;
+      g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (saved), "cannot write %s: %s",
+                   outputs->access_log, g_strerror (saved));
+      ms_telemetry_free (t);
+      return NULL;
+    }
   return t;
+}
+
+/* Hands the buffered access-log lines to the file. */
+static void
+flush_access_log (MsTelemetry *t)
+{
+  fwrite (t->access_log->str, 1, t->access_log->len, t->access_file);
+  g_string_truncate (t->access_log, 0);
 }
 
 void
@@ -124,8 +201,13 @@ ms_telemetry_free (MsTelemetry *t)
   for (int i = 0; i < 5; i++)
     g_free (t->paths[i]);
   g_string_free (t->spans, TRUE);
+  g_hash_table_unref (t->series_by_key);
+  g_hash_table_unref (t->addresses);
+  g_hash_table_unref (t->edges_by_key);
   g_hash_table_unref (t->series);
   g_string_free (t->access_log, TRUE);
+  if (t->access_file != NULL)
+    fclose (t->access_file);
   g_hash_table_unref (t->edges);
   g_free (t);
 }
@@ -246,17 +328,34 @@ append_time (GString *out, MsTime t)
                           (s / 3600) % 24, (s / 60) % 60, s % 60, ms % 1000);
 }
 
+/* pod_address, made once per pod. */
+static const char *
+log_address (MsTelemetry *t, const MsPod *pod)
+{
+  if (pod == NULL)
+    return "-";
+  char *address = g_hash_table_lookup (t->addresses, pod);
+  if (address == NULL)
+    {
+      char buf[32];
+      pod_address (pod, buf, sizeof buf);
+      address = g_strdup (buf);
+      g_hash_table_insert (t->addresses, (gpointer) pod, address);
+    }
+  return address;
+}
+
 static void
 log_line (MsTelemetry *t, const MsTelemetryRecord *r)
 {
   GString *out = t->access_log;
-  char flags[64], up[32], down[32], local[32];
+  char flags[64];
   const MsRequest *q = r->request;
   const char *id = ms_request_header (q, "x-request-id");
   const char *agent = ms_request_header (q, "user-agent");
-  pod_address (r->source ? r->server : r->proxy, up, sizeof up);
-  pod_address (r->source ? r->proxy : r->client, down, sizeof down);
-  pod_address (r->proxy, local, sizeof local);
+  const char *up = log_address (t, r->source ? r->server : r->proxy);
+  const char *down = log_address (t, r->source ? r->proxy : r->client);
+  const char *local = log_address (t, r->proxy);
   g_string_append_c (out, '[');
   append_time (out, r->start);
   g_string_append_printf (out, "] \"%s %s HTTP/1.1\" %d %s %s - \"-\" %" G_GSIZE_FORMAT " %"
@@ -276,6 +375,8 @@ log_line (MsTelemetry *t, const MsTelemetryRecord *r)
                           r->server ? up : "-", r->cluster ? r->cluster : "-",
                           r->server ? local : "-", r->source ? up : local, down,
                           r->source ? "default" : "-");
+  if (out->len >= 1 << 16)
+    flush_access_log (t);
 }
 
 static void
@@ -283,8 +384,14 @@ count_edge (MsTelemetry *t, const MsTelemetryRecord *r)
 {
   const char *source = workload_of (r->client);
   const char *destination = r->service ? r->service->name : r->request->host;
-  g_autofree char *key = g_strdup_printf ("%s\t%s", source ? source : "unknown", destination);
-  Edge *e = g_hash_table_lookup (t->edges, key);
+  EdgeKey fast = { r->client, destination };
+  Edge *e = g_hash_table_lookup (t->edges_by_key, &fast);
+  g_autofree char *key = NULL;
+  if (e == NULL)
+    {
+      key = g_strdup_printf ("%s\t%s", source ? source : "unknown", destination);
+      e = g_hash_table_lookup (t->edges, key);
+    }
   if (e == NULL)
     {
       e = g_new0 (Edge, 1);
@@ -292,9 +399,12 @@ count_edge (MsTelemetry *t, const MsTelemetryRecord *r)
       e->destination = g_strdup (destination);
       e->latency = ms_histogram_new ();
       e->seconds = g_array_new (FALSE, TRUE, sizeof (Second));
-      e->versions = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+      /* Keys are the pods' names, which outlive the telemetry. */
+      e->versions = g_hash_table_new (g_str_hash, g_str_equal);
       g_hash_table_insert (t->edges, g_strdup (key), e);
     }
+  if (key != NULL)
+    g_hash_table_insert (t->edges_by_key, g_memdup2 (&fast, sizeof fast), e);
   gboolean error = r->status == 0 || r->status >= 500;
   e->requests++;
   e->errors += error;
@@ -303,7 +413,7 @@ count_edge (MsTelemetry *t, const MsTelemetryRecord *r)
   if (workload != NULL)
     {
       gpointer n = g_hash_table_lookup (e->versions, workload);
-      g_hash_table_insert (e->versions, g_strdup (workload),
+      g_hash_table_insert (e->versions, (gpointer) workload,
                            GSIZE_TO_POINTER (GPOINTER_TO_SIZE (n) + 1));
     }
   guint second = (guint) (r->end / G_USEC_PER_SEC);
@@ -329,16 +439,25 @@ ms_telemetry_record (MsTelemetry *t, const MsTelemetryRecord *r)
 {
   if (t->outputs.metrics != NULL || t->outputs.live_metrics)
     {
-      char *labels = format_labels (r);
-      Series *s = g_hash_table_lookup (t->series, labels);
+      /* Every label is a function of these, so the label text is formatted
+       * once per combination, not once per request. */
+      SeriesKey key = { r->client, r->server, r->service, r->status, r->flags,
+                        r->source != FALSE, r->mtls != FALSE };
+      Series *s = g_hash_table_lookup (t->series_by_key, &key);
       if (s == NULL)
         {
-          s = g_new0 (Series, 1);
-          s->labels = labels;
-          g_hash_table_insert (t->series, s->labels, s);
+          char *labels = format_labels (r);
+          s = g_hash_table_lookup (t->series, labels);
+          if (s == NULL)
+            {
+              s = g_new0 (Series, 1);
+              s->labels = labels;
+              g_hash_table_insert (t->series, s->labels, s);
+            }
+          else
+            g_free (labels);
+          g_hash_table_insert (t->series_by_key, g_memdup2 (&key, sizeof key), s);
         }
-      else
-        g_free (labels);
       s->requests++;
       bucket_add (&s->duration, duration_buckets, N_DURATION, (double) (r->end - r->start) / 1000.0);
       bucket_add (&s->request_bytes, byte_buckets, N_BYTES, (double) r->request_bytes);
@@ -724,10 +843,19 @@ ms_telemetry_write (MsTelemetry *t, MsTime end, GError **error)
     }
   if (t->outputs.metrics != NULL && !save (t->outputs.metrics, metrics_text (t), error))
     return FALSE;
-  if (t->outputs.access_log != NULL
-      && !g_file_set_contents (t->outputs.access_log, t->access_log->str,
-                               (gssize) t->access_log->len, error))
-    return FALSE;
+  if (t->access_file != NULL)
+    {
+      flush_access_log (t);
+      FILE *file = g_steal_pointer (&t->access_file);
+      gboolean failed = ferror (file) != 0;
+      int saved = errno;
+      if (fclose (file) != 0 || failed)
+        {
+          g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (saved),
+                       "cannot write %s: %s", t->outputs.access_log, g_strerror (saved));
+          return FALSE;
+        }
+    }
   if (t->outputs.graph != NULL
       && !save (t->outputs.graph, graph_text (t, end, g_str_has_suffix (t->outputs.graph, ".mmd")),
                 error))
