@@ -9,18 +9,19 @@
  *                   plus a random delay, with PENDING events always queued;
  *   sim PENDING     the same hold model through MsSim: each event's callback
  *                   calls ms_sim_schedule(), ms_sim_run_until() runs them;
- *   chain FILE      a whole scenario in-process (ms_scenario_load,
+ *   chain FILE [CONNECTIONS]
+ *                   a whole scenario in-process (ms_scenario_load,
  *                   ms_world_new, ms_world_run), reporting simulated
  *                   requests and events per wall-clock second, peak RSS and
- *                   the exchange pool's bytes per live exchange.
+ *                   the exchange pool's bytes per live exchange; CONNECTIONS
+ *                   widens every closed-loop source.
  *
  * Every figure is the best of three timed runs: the minimum is the least
  * disturbed by the other process on a two-core machine, and what the code
  * can do is what we want to know.  The delays come from a table filled once
  * by MsRandom with a fixed seed, so the queue cases time the heap and not
- * the PRNG, and every run pushes the same sequence.  This is the only file
- * in meshsim that reads the wall clock for its own sake; nothing here is
- * part of the library.
+ * the PRNG, and every run pushes the same sequence.  Nothing here is part
+ * of the library; the wall clock is read only around the timed loops.
  */
 #include "models/world.h"
 #include "sim/core/queue.h"
@@ -39,10 +40,11 @@
 /* Errors of the benchmark itself (a scenario that does not fit it). */
 #define BENCH_ERROR g_quark_from_static_string ("meshsim-bench-error")
 
-/* Timed runs per case; the best is reported. */
+/* Timed runs per case; the best is reported.  MESHSIM_BENCH_RUNS
+ * overrides it (bench/run --instructions uses 1, under callgrind). */
 #define RUNS 3
 /* Each queue run lasts at least this long (wall µs). */
-#define RUN_WALL G_USEC_PER_SEC / 2
+#define RUN_WALL (G_USEC_PER_SEC / 2)
 /* Operations between two reads of the clock: ~1 ms of work, so the clock
  * costs nothing measurable. */
 #define CHUNK 65536
@@ -148,7 +150,7 @@ queue_hold (MsQueue *queue, guint64 n, guint *next_delay, gint64 last)
 }
 
 static int
-bench_queue (guint pending)
+bench_queue (guint pending, guint runs)
 {
   g_autoptr (MsQueue) queue = ms_queue_new ();
   guint k = 0;
@@ -161,7 +163,7 @@ bench_queue (guint pending)
   gint64 last = queue_hold (queue, MAX (2 * (guint64) pending, 4 * CHUNK), &k, 0);
 
   double best = 0;
-  for (int run = 0; run < RUNS; run++)
+  for (guint run = 0; run < runs; run++)
     {
       guint64 events = 0;
       gint64 start = g_get_monotonic_time (), elapsed;
@@ -198,7 +200,7 @@ hold_event (MsSim *sim, gpointer data)
 }
 
 static int
-bench_sim (guint pending)
+bench_sim (guint pending, guint runs)
 {
   g_autoptr (MsSim) sim = ms_sim_new (1);
   Hold hold = { 0 };
@@ -211,7 +213,7 @@ bench_sim (guint pending)
   ms_sim_run_until (sim, ms_sim_now (sim) + 4 * slice);
 
   double best = 0;
-  for (int run = 0; run < RUNS; run++)
+  for (guint run = 0; run < runs; run++)
     {
       guint64 before = ms_sim_events (sim);
       gint64 start = g_get_monotonic_time (), elapsed;
@@ -289,7 +291,7 @@ chain_run (const MsScenario *scenario, ChainRun *out, GError **error)
 }
 
 static int
-bench_chain (const char *path)
+bench_chain (const char *path, gint64 connections, guint runs)
 {
   g_autoptr (GError) error = NULL;
   g_autoptr (MsScenario) scenario = ms_scenario_load (path, &error);
@@ -298,9 +300,19 @@ bench_chain (const char *path)
       fprintf (stderr, "meshsim-bench: %s\n", error->message);
       return EXIT_BAD_INPUT;
     }
+  /* A wider closed loop with the same requests: more in flight, a bigger
+   * heap and enough exchanges that the pool's slab rounding fades. */
+  gint64 in_flight = 0;
+  for (guint i = 0; i < scenario->traffic->len; i++)
+    {
+      MsTrafficConfig *t = scenario->traffic->pdata[i];
+      if (connections > 0 && t->mode == MS_TRAFFIC_CLOSED)
+        t->connections = connections;
+      in_flight += t->mode == MS_TRAFFIC_CLOSED ? t->connections : 0;
+    }
 
   ChainRun best = { .wall_us = G_MAXINT64 };
-  for (int run = 0; run < RUNS; run++)
+  for (guint run = 0; run < runs; run++)
     {
       ChainRun this = { 0 };
       if (!chain_run (scenario, &this, &error))
@@ -317,13 +329,22 @@ bench_chain (const char *path)
   double seconds = best.wall_us / 1e6;
   double requests_per_s = best.completed / seconds;
   g_autofree char *requests = format_rate (requests_per_s);
-  g_autofree char *bytes = g_strdup_printf ("%.0f B (%zu B / %" G_GUINT64_FORMAT ")",
-                                            (double) best.pool_bytes / best.peak_exchanges,
-                                            best.pool_bytes, best.peak_exchanges);
+  /* The pool's bytes per live exchange (slab rounding included), and per
+   * request in flight: each end-to-end request holds several exchanges,
+   * one per leg and layer. */
+  double per_exchange = (double) best.pool_bytes / best.peak_exchanges;
+  double exchanges_per_request = in_flight > 0 ? (double) best.peak_exchanges / in_flight : 0;
+  g_autofree char *bytes = g_strdup_printf ("%.0f B (%zu B / %" G_GUINT64_FORMAT "); "
+                                            "%.1f exchanges per request in flight: %.0f B each",
+                                            per_exchange, best.pool_bytes,
+                                            best.peak_exchanges, exchanges_per_request,
+                                            per_exchange * exchanges_per_request);
   g_autofree char *target = format_target (requests_per_s, TARGET_CHAIN_REQUESTS,
                                            "requests/s");
-  g_autofree char *name = g_strdup_printf ("%s: %.0f requests, %.1f events each, %.1f ms",
-                                           scenario->name, best.completed,
+  g_autofree char *base = g_path_get_basename (path);
+  g_autofree char *name = g_strdup_printf ("%s, %" G_GINT64_FORMAT " connections: %.0f "
+                                           "requests, %.1f events each, best run %.1f ms",
+                                           base, in_flight, best.completed,
                                            best.events / best.completed, best.wall_us / 1e3);
   print_row (name, best.events / seconds, requests, bytes, target);
   return 0;
@@ -334,11 +355,13 @@ static const char usage[] =
   "  meshsim-bench header          print the table's header\n"
   "  meshsim-bench queue PENDING   hold model on MsQueue with PENDING events\n"
   "  meshsim-bench sim PENDING     hold model through ms_sim_schedule/run_until\n"
-  "  meshsim-bench chain FILE      run a scenario in-process, best of 3\n"
+  "  meshsim-bench chain FILE [CONNECTIONS]\n"
+  "                                run a scenario in-process, best of 3; CONNECTIONS\n"
+  "                                replaces every closed-loop source's connections\n"
   "Each case prints one Markdown table row; bench/run runs them all.\n";
 
 static gboolean
-parse_pending (const char *text, guint *out)
+parse_count (const char *text, guint *out)
 {
   guint64 value;
   if (!g_ascii_string_to_unsigned (text, 10, 1, 100000000, &value, NULL))
@@ -352,18 +375,27 @@ main (int argc, char **argv)
 {
   setlocale (LC_ALL, "C");
   fill_delays ();
-  guint pending;
+  guint pending, runs = RUNS;
+  const char *runs_text = g_getenv ("MESHSIM_BENCH_RUNS");
+  if (runs_text != NULL && !parse_count (runs_text, &runs))
+    {
+      fprintf (stderr, "meshsim-bench: MESHSIM_BENCH_RUNS must be a positive integer, not %s\n",
+               runs_text);
+      return EXIT_BAD_INPUT;
+    }
   if (argc == 2 && g_str_equal (argv[1], "header"))
     {
       print_header ();
       return 0;
     }
-  if (argc == 3 && g_str_equal (argv[1], "queue") && parse_pending (argv[2], &pending))
-    return bench_queue (pending);
-  if (argc == 3 && g_str_equal (argv[1], "sim") && parse_pending (argv[2], &pending))
-    return bench_sim (pending);
-  if (argc == 3 && g_str_equal (argv[1], "chain"))
-    return bench_chain (argv[2]);
+  if (argc == 3 && g_str_equal (argv[1], "queue") && parse_count (argv[2], &pending))
+    return bench_queue (pending, runs);
+  if (argc == 3 && g_str_equal (argv[1], "sim") && parse_count (argv[2], &pending))
+    return bench_sim (pending, runs);
+  guint connections = 0;
+  if ((argc == 3 || (argc == 4 && parse_count (argv[3], &connections)))
+      && g_str_equal (argv[1], "chain"))
+    return bench_chain (argv[2], connections, runs);
   fputs (usage, stderr);
   return EXIT_BAD_INPUT;
 }
