@@ -317,15 +317,46 @@ pod_address (const MsPod *pod, char *buf, gsize size)
               80);
 }
 
+/* A decimal integer, without printf (the access log writes millions). */
+static void
+append_int (GString *out, gint64 value)
+{
+  char buf[24];
+  char *end = buf + sizeof buf, *p = end;
+  guint64 v = value < 0 ? -(guint64) value : (guint64) value;
+  do
+    *--p = (char) ('0' + v % 10);
+  while ((v /= 10) != 0);
+  if (value < 0)
+    *--p = '-';
+  g_string_append_len (out, p, end - p);
+}
+
+/* value as exactly width digits, zero-padded. */
+static void
+append_digits (GString *out, gint64 value, int width)
+{
+  char buf[8];
+  for (int i = width - 1; i >= 0; i--, value /= 10)
+    buf[i] = (char) ('0' + value % 10);
+  g_string_append_len (out, buf, width);
+}
+
 static void
 append_time (GString *out, MsTime t)
 {
   /* The run starts at the Unix epoch. */
   gint64 ms = t / 1000;
   gint64 s = ms / 1000;
-  g_string_append_printf (out, "1970-01-01T%02" G_GINT64_FORMAT ":%02" G_GINT64_FORMAT
-                          ":%02" G_GINT64_FORMAT ".%03" G_GINT64_FORMAT "Z",
-                          (s / 3600) % 24, (s / 60) % 60, s % 60, ms % 1000);
+  g_string_append (out, "1970-01-01T");
+  append_digits (out, (s / 3600) % 24, 2);
+  g_string_append_c (out, ':');
+  append_digits (out, (s / 60) % 60, 2);
+  g_string_append_c (out, ':');
+  append_digits (out, s % 60, 2);
+  g_string_append_c (out, '.');
+  append_digits (out, ms % 1000, 3);
+  g_string_append_c (out, 'Z');
 }
 
 /* pod_address, made once per pod. */
@@ -358,23 +389,59 @@ log_line (MsTelemetry *t, const MsTelemetryRecord *r)
   const char *local = log_address (t, r->proxy);
   g_string_append_c (out, '[');
   append_time (out, r->start);
-  g_string_append_printf (out, "] \"%s %s HTTP/1.1\" %d %s %s - \"-\" %" G_GSIZE_FORMAT " %"
-                          G_GSIZE_FORMAT " %" G_GINT64_FORMAT " ", q->method, q->path, r->status,
-                          ms_response_flags_format (r->flags, flags),
-                          r->details ? r->details
-                          : r->status == 0 ? "upstream_reset_before_response_started"
-                          : (r->flags & MS_FLAG_NR) ? "route_not_found"
-                          : r->flags ? "local_reply" : "via_upstream",
-                          r->request_bytes, r->response_bytes, (r->end - r->start) / 1000);
+  /* Istio's default format:
+   * [%START_TIME%] "%REQ(:METHOD)% %REQ(X-ENVOY-ORIGINAL-PATH?:PATH)% %PROTOCOL%"
+   * %RESPONSE_CODE% %RESPONSE_FLAGS% %RESPONSE_CODE_DETAILS%
+   * %CONNECTION_TERMINATION_DETAILS% "%UPSTREAM_TRANSPORT_FAILURE_REASON%"
+   * %BYTES_RECEIVED% %BYTES_SENT% %DURATION% %RESP(X-ENVOY-UPSTREAM-SERVICE-TIME)%
+   * "%REQ(X-FORWARDED-FOR)%" "%REQ(USER-AGENT)%" "%REQ(X-REQUEST-ID)%"
+   * "%REQ(:AUTHORITY)%" "%UPSTREAM_HOST%" %UPSTREAM_CLUSTER% %UPSTREAM_LOCAL_ADDRESS%
+   * %DOWNSTREAM_LOCAL_ADDRESS% %DOWNSTREAM_REMOTE_ADDRESS% %REQUESTED_SERVER_NAME%
+   * %ROUTE_NAME% */
+  gint64 duration_ms = (r->end - r->start) / 1000;
+  g_string_append (out, "] \"");
+  g_string_append (out, q->method);
+  g_string_append_c (out, ' ');
+  g_string_append (out, q->path);
+  g_string_append (out, " HTTP/1.1\" ");
+  append_int (out, r->status);
+  g_string_append_c (out, ' ');
+  g_string_append (out, ms_response_flags_format (r->flags, flags));
+  g_string_append_c (out, ' ');
+  g_string_append (out, r->details ? r->details
+                        : r->status == 0 ? "upstream_reset_before_response_started"
+                        : (r->flags & MS_FLAG_NR) ? "route_not_found"
+                        : r->flags ? "local_reply" : "via_upstream");
+  g_string_append (out, " - \"-\" ");
+  append_int (out, (gint64) r->request_bytes);
+  g_string_append_c (out, ' ');
+  append_int (out, (gint64) r->response_bytes);
+  g_string_append_c (out, ' ');
+  append_int (out, duration_ms);
+  g_string_append_c (out, ' ');
   if (r->server != NULL && r->status != 0)
-    g_string_append_printf (out, "%" G_GINT64_FORMAT, (r->end - r->start) / 1000);
+    append_int (out, duration_ms);
   else
     g_string_append_c (out, '-');
-  g_string_append_printf (out, " \"-\" \"%s\" \"%s\" \"%s\" \"%s\" %s %s %s %s - %s\n",
-                          agent ? agent : "-", id ? id : "-", q->host,
-                          r->server ? up : "-", r->cluster ? r->cluster : "-",
-                          r->server ? local : "-", r->source ? up : local, down,
-                          r->source ? "default" : "-");
+  g_string_append (out, " \"-\" \"");
+  g_string_append (out, agent ? agent : "-");
+  g_string_append (out, "\" \"");
+  g_string_append (out, id ? id : "-");
+  g_string_append (out, "\" \"");
+  g_string_append (out, q->host);
+  g_string_append (out, "\" \"");
+  g_string_append (out, r->server ? up : "-");
+  g_string_append (out, "\" ");
+  g_string_append (out, r->cluster ? r->cluster : "-");
+  g_string_append_c (out, ' ');
+  g_string_append (out, r->server ? local : "-");
+  g_string_append_c (out, ' ');
+  g_string_append (out, r->source ? up : local);
+  g_string_append_c (out, ' ');
+  g_string_append (out, down);
+  g_string_append (out, " - ");
+  g_string_append (out, r->source ? "default" : "-");
+  g_string_append_c (out, '\n');
   if (out->len >= 1 << 16)
     flush_access_log (t);
 }
