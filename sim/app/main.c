@@ -149,6 +149,37 @@ fail_input (const char *message)
   return EXIT_BAD_INPUT;
 }
 
+/* Parses a command's options; afterwards argv holds the operands.  Adds
+ * -h/--help, which prints help_text.  Returns -1 to go on, else the exit
+ * status: 0 after the help, EXIT_BAD_INPUT for a bad option. */
+static int
+parse_options (const char *command, const char *help_text, const GOptionEntry *entries,
+               int *argc, char ***argv)
+{
+  gboolean help = FALSE;
+  const GOptionEntry help_entries[] = {
+    { "help", 'h', 0, G_OPTION_ARG_NONE, &help, "Help", NULL },
+    { NULL },
+  };
+  g_autoptr (GOptionContext) context = g_option_context_new (NULL);
+  g_option_context_set_help_enabled (context, FALSE);
+  g_option_context_add_main_entries (context, entries, NULL);
+  g_option_context_add_main_entries (context, help_entries, NULL);
+  g_autoptr (GError) error = NULL;
+  if (!g_option_context_parse (context, argc, argv, &error))
+    {
+      g_autofree char *message = g_strdup_printf ("%s (see 'meshsim help %s')", error->message,
+                                                  command);
+      return fail_input (message);
+    }
+  if (help)
+    {
+      fputs (help_text, stdout);
+      return 0;
+    }
+  return -1;
+}
+
 typedef struct {
   gint64 wall_start;
   gint64 last_print;
@@ -229,7 +260,7 @@ command_run (int argc, char **argv)
 {
   gint64 seed = -1;
   g_autofree char *duration_text = NULL, *format = NULL, *output = NULL;
-  gboolean reproducible = FALSE, quiet = FALSE, help = FALSE, strict = FALSE;
+  gboolean reproducible = FALSE, quiet = FALSE, strict = FALSE;
   g_autofree char *metrics = NULL, *access_log = NULL, *graph = NULL, *timeseries = NULL;
   g_autofree char *traces = NULL, *html = NULL, *events_in = NULL, *events_out = NULL;
   double trace_sample = 0.01;
@@ -250,23 +281,12 @@ command_run (int argc, char **argv)
     { "html", 0, 0, G_OPTION_ARG_FILENAME, &html, "HTML report", "FILE" },
     { "events-in", 0, 0, G_OPTION_ARG_FILENAME, &events_in, "Event log to load", "FILE" },
     { "events-out", 0, 0, G_OPTION_ARG_FILENAME, &events_out, "Event log to save", "FILE" },
-    { "help", 'h', 0, G_OPTION_ARG_NONE, &help, "Help", NULL },
     { NULL },
   };
-  g_autoptr (GOptionContext) context = g_option_context_new (NULL);
-  g_option_context_set_help_enabled (context, FALSE);
-  g_option_context_add_main_entries (context, entries, NULL);
+  int status = parse_options ("run", run_help, entries, &argc, &argv);
+  if (status >= 0)
+    return status;
   g_autoptr (GError) error = NULL;
-  if (!g_option_context_parse (context, &argc, &argv, &error))
-    {
-      g_autofree char *message = g_strdup_printf ("%s (see 'meshsim help run')", error->message);
-      return fail_input (message);
-    }
-  if (help)
-    {
-      fputs (run_help, stdout);
-      return 0;
-    }
   if (argc != 2)
     return fail_input (argc < 2 ? "run needs a scenario file: meshsim run FILE"
                                 : "run takes one scenario file (see 'meshsim help run')");
@@ -387,27 +407,14 @@ command_run (int argc, char **argv)
 static int
 command_check (int argc, char **argv)
 {
-  gboolean strict = FALSE, help = FALSE;
+  gboolean strict = FALSE;
   GOptionEntry entries[] = {
     { "strict", 0, 0, G_OPTION_ARG_NONE, &strict, "Warnings are errors", NULL },
-    { "help", 'h', 0, G_OPTION_ARG_NONE, &help, "Help", NULL },
     { NULL },
   };
-  g_autoptr (GOptionContext) context = g_option_context_new (NULL);
-  g_option_context_set_help_enabled (context, FALSE);
-  g_option_context_add_main_entries (context, entries, NULL);
-  g_autoptr (GError) parse_error = NULL;
-  if (!g_option_context_parse (context, &argc, &argv, &parse_error))
-    {
-      g_autofree char *message =
-        g_strdup_printf ("%s (see 'meshsim help check')", parse_error->message);
-      return fail_input (message);
-    }
-  if (help)
-    {
-      fputs (check_help, stdout);
-      return 0;
-    }
+  int status = parse_options ("check", check_help, entries, &argc, &argv);
+  if (status >= 0)
+    return status;
   if (argc != 2)
     return fail_input ("check takes one scenario file: meshsim check FILE");
   g_autoptr (GError) error = NULL;
@@ -431,29 +438,17 @@ command_serve (int argc, char **argv)
   gint port = 8080;
   g_autofree char *bind = NULL;
   double speed = 1.0;
-  gboolean quiet = FALSE, help = FALSE;
+  gboolean quiet = FALSE;
   GOptionEntry entries[] = {
     { "port", 0, 0, G_OPTION_ARG_INT, &port, "Port", "N" },
     { "bind", 0, 0, G_OPTION_ARG_STRING, &bind, "Address", "IP" },
     { "speed", 0, 0, G_OPTION_ARG_DOUBLE, &speed, "Clock speed", "X" },
     { "quiet", 'q', 0, G_OPTION_ARG_NONE, &quiet, "No report at the end", NULL },
-    { "help", 'h', 0, G_OPTION_ARG_NONE, &help, "Help", NULL },
     { NULL },
   };
-  g_autoptr (GOptionContext) context = g_option_context_new (NULL);
-  g_option_context_set_help_enabled (context, FALSE);
-  g_option_context_add_main_entries (context, entries, NULL);
-  g_autoptr (GError) error = NULL;
-  if (!g_option_context_parse (context, &argc, &argv, &error))
-    {
-      g_autofree char *message = g_strdup_printf ("%s (see 'meshsim help serve')", error->message);
-      return fail_input (message);
-    }
-  if (help)
-    {
-      fputs (serve_help, stdout);
-      return 0;
-    }
+  int status = parse_options ("serve", serve_help, entries, &argc, &argv);
+  if (status >= 0)
+    return status;
   if (argc != 2)
     return fail_input ("serve takes one scenario file: meshsim serve FILE");
   if (port < 0 || port > 65535)
@@ -468,29 +463,17 @@ command_explain (int argc, char **argv)
 {
   g_autofree char *from = NULL, *url = NULL, *method = NULL;
   g_auto (GStrv) headers = NULL;
-  gboolean help = FALSE;
   GOptionEntry entries[] = {
     { "from", 0, 0, G_OPTION_ARG_STRING, &from, "Source", "SOURCE" },
     { "url", 0, 0, G_OPTION_ARG_STRING, &url, "URL", "URL" },
     { "header", 'H', 0, G_OPTION_ARG_STRING_ARRAY, &headers, "Header", "'name: value'" },
     { "request", 'X', 0, G_OPTION_ARG_STRING, &method, "Method", "METHOD" },
-    { "help", 'h', 0, G_OPTION_ARG_NONE, &help, "Help", NULL },
     { NULL },
   };
-  g_autoptr (GOptionContext) context = g_option_context_new (NULL);
-  g_option_context_set_help_enabled (context, FALSE);
-  g_option_context_add_main_entries (context, entries, NULL);
+  int status = parse_options ("explain", explain_help, entries, &argc, &argv);
+  if (status >= 0)
+    return status;
   g_autoptr (GError) error = NULL;
-  if (!g_option_context_parse (context, &argc, &argv, &error))
-    {
-      g_autofree char *message = g_strdup_printf ("%s (see 'meshsim help explain')", error->message);
-      return fail_input (message);
-    }
-  if (help)
-    {
-      fputs (explain_help, stdout);
-      return 0;
-    }
   if (argc != 2 || from == NULL || url == NULL)
     return fail_input ("explain needs a scenario file, --from and --url "
                        "(see 'meshsim help explain')");
