@@ -595,12 +595,11 @@ call_attempt (CallState *state)
     }
   if (call->body != NULL)
     request->body = ms_body_ref (call->body);
-  /* Propagate the trace, as instrumented apps (and Bookinfo) do. */
-  const MsRequest *incoming = job->ex->request;
-  request->trace_hi = incoming->trace_hi;
-  request->trace_lo = incoming->trace_lo;
-  request->sampled = incoming->sampled;
-  request->parent_span = job->ex->app_span;
+  /* Propagate the trace, as instrumented apps (and Bookinfo) do, under
+   * the app's own span. */
+  MsTraceContext trace = ms_request_trace_context (job->ex->request);
+  trace.parent = job->ex->app_span;
+  ms_request_set_trace_context (request, &trace);
   state->ex = ms_exchange_new (ms_cluster_pool (cluster), request, pod, ms_sim_now (sim),
                                attempt_done, state);
   ms_request_unref (request);
