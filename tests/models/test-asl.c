@@ -1,0 +1,617 @@
+/* tests/models/test-asl.c - Amazon States Language: reading and checking
+ * definitions, and running them without a mesh (models/apps/asl.h).
+ *
+ * The executor is driven by hand here: each test feeds Task results and
+ * errors and checks the action it asks for next, with exact delays.
+ */
+#include "tests/testutil.h"
+
+#include "models/apps/asl.h"
+#include "sim/io/read.h"
+
+#include <string.h>
+
+static MsNode *
+parse_node (const char *json)
+{
+  g_autoptr (GError) error = NULL;
+  MsNode *node = ms_node_parse_json (json, -1, "def.json", &error);
+  g_assert_no_error (error);
+  return node;
+}
+
+/* A machine kept with its document. */
+typedef struct {
+  MsNode *node;
+  MsAslMachine *machine;
+} Def;
+
+static void
+def_clear (Def *def)
+{
+  g_clear_pointer (&def->machine, ms_asl_machine_free);
+  g_clear_pointer (&def->node, ms_node_free);
+}
+
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Def, def_clear)
+
+static void
+def_load (Def *def, const char *json)
+{
+  g_autoptr (GError) error = NULL;
+  def->node = parse_node (json);
+  def->machine = ms_asl_machine_parse (def->node, &error);
+  g_assert_no_error (error);
+}
+
+static JsonNode *
+json (const char *text)
+{
+  g_autoptr (GError) error = NULL;
+  JsonNode *node = json_from_string (text, &error);
+  g_assert_no_error (error);
+  return node;
+}
+
+/* The history's event types (with the state for state events), as
+ * "ExecutionStarted,TaskStateEntered:A,...". */
+static char *
+history_trace (const MsAslExecution *x)
+{
+  const GPtrArray *h = ms_asl_execution_history (x);
+  GString *out = g_string_new (NULL);
+  for (guint i = 0; i < h->len; i++)
+    {
+      const MsAslEvent *e = h->pdata[i];
+      g_string_append_printf (out, "%s%s", i ? "," : "", e->type);
+      if (strstr (e->type, "StateEntered") != NULL)
+        g_string_append_printf (out, ":%s", e->state);
+    }
+  return g_string_free (out, FALSE);
+}
+
+static char *
+output_text (const MsAslExecution *x)
+{
+  return json_to_string (ms_asl_execution_output (x), FALSE);
+}
+
+/* Validation: each mistake is refused with its JSON path and a message. */
+typedef struct {
+  const char *name;
+  const char *definition;
+  const char *path;        /* the JSON path the message must name */
+  const char *message;
+} BadDefinition;
+
+#define TASK(next) "{\"Type\":\"Task\",\"Resource\":\"http://svc/a\"," next "}"
+
+static const BadDefinition bad_definitions[] = {
+  { "unknown-type", "{\"StartAt\":\"A\",\"States\":{\"A\":{\"Type\":\"Tsk\",\"End\":true}}}",
+    "States.A.Type", "did you mean \"Task\"" },
+  { "unknown-field", "{\"StartAt\":\"A\",\"States\":{\"A\":" TASK ("\"Nxt\":\"A\"") "}}",
+    "States.A.Nxt", "did you mean 'Next'" },
+  { "unknown-top-field", "{\"StartAt\":\"A\",\"Sates\":{}}", "Sates", "did you mean 'States'" },
+  { "next-nowhere", "{\"StartAt\":\"A\",\"States\":{\"A\":" TASK ("\"Next\":\"Bee\"") ","
+    "\"B\":{\"Type\":\"Succeed\"}}}", "States.A.Next", "\"Bee\", which is not a state" },
+  { "catch-next-nowhere", "{\"StartAt\":\"A\",\"States\":{\"A\":" TASK ("\"End\":true,"
+    "\"Catch\":[{\"ErrorEquals\":[\"States.ALL\"],\"Next\":\"Z\"}]") "}}",
+    "States.A.Catch[0].Next", "not a state" },
+  { "start-nowhere", "{\"StartAt\":\"X\",\"States\":{\"A\":{\"Type\":\"Succeed\"}}}",
+    "StartAt", "StartAt names \"X\"" },
+  { "unreachable", "{\"StartAt\":\"A\",\"States\":{\"A\":{\"Type\":\"Succeed\"},"
+    "\"B\":{\"Type\":\"Succeed\"}}}", "States.B", "cannot be reached from StartAt" },
+  { "missing-end", "{\"StartAt\":\"A\",\"States\":{\"A\":{\"Type\":\"Pass\"}}}",
+    "States.A", "needs 'Next'" },
+  { "next-and-end", "{\"StartAt\":\"A\",\"States\":{\"A\":{\"Type\":\"Pass\",\"Next\":\"A\","
+    "\"End\":true}}}", "States.A.End", "not both" },
+  { "heartbeat", "{\"StartAt\":\"A\",\"States\":{\"A\":" TASK ("\"End\":true,"
+    "\"HeartbeatSeconds\":5") "}}", "States.A.HeartbeatSeconds", "not supported" },
+  { "parallel", "{\"StartAt\":\"A\",\"States\":{\"A\":{\"Type\":\"Parallel\",\"End\":true}}}",
+    "States.A.Type", "Parallel states are not supported" },
+  { "all-not-last", "{\"StartAt\":\"A\",\"States\":{\"A\":" TASK ("\"End\":true,"
+    "\"Retry\":[{\"ErrorEquals\":[\"States.ALL\"]},{\"ErrorEquals\":[\"HTTP.503\"]}]") "}}",
+    "States.A.Retry[0].ErrorEquals", "must be the last" },
+  { "all-not-alone", "{\"StartAt\":\"A\",\"States\":{\"A\":" TASK ("\"End\":true,"
+    "\"Catch\":[{\"ErrorEquals\":[\"HTTP.503\",\"States.ALL\"],\"Next\":\"A\"}]") "}}",
+    "States.A.Catch[0].ErrorEquals[1]", "alone" },
+  { "empty-error-equals", "{\"StartAt\":\"A\",\"States\":{\"A\":" TASK ("\"End\":true,"
+    "\"Retry\":[{\"ErrorEquals\":[]}]") "}}", "States.A.Retry[0].ErrorEquals",
+    "at least one error name" },
+  { "bad-path", "{\"StartAt\":\"A\",\"States\":{\"A\":{\"Type\":\"Pass\",\"ResultPath\":"
+    "\"order.id\",\"End\":true}}}", "States.A.ResultPath", "paths start with \"$\"" },
+  { "bad-resource", "{\"StartAt\":\"A\",\"States\":{\"A\":{\"Type\":\"Task\",\"Resource\":"
+    "\"arn:aws:lambda:us-east-1:1:function:f\",\"End\":true}}}", "States.A.Resource",
+    "ARNs are not simulated" },
+  { "choice-no-operator", "{\"StartAt\":\"A\",\"States\":{\"A\":{\"Type\":\"Choice\","
+    "\"Choices\":[{\"Variable\":\"$.x\",\"Next\":\"A\"}]}}}", "States.A.Choices[0]",
+    "needs an operator" },
+  { "choice-nested-next", "{\"StartAt\":\"A\",\"States\":{\"A\":{\"Type\":\"Choice\","
+    "\"Choices\":[{\"Not\":{\"Variable\":\"$.x\",\"IsNull\":true,\"Next\":\"A\"},"
+    "\"Next\":\"A\"}]}}}", "States.A.Choices[0].Not.Next", "only the rules directly" },
+  { "choice-timestamp", "{\"StartAt\":\"A\",\"States\":{\"A\":{\"Type\":\"Choice\","
+    "\"Choices\":[{\"Variable\":\"$.x\",\"TimestampEquals\":\"x\",\"Next\":\"A\"}]}}}",
+    "States.A.Choices[0].TimestampEquals", "not supported" },
+  { "choice-wrong-literal", "{\"StartAt\":\"A\",\"States\":{\"A\":{\"Type\":\"Choice\","
+    "\"Choices\":[{\"Variable\":\"$.x\",\"NumericEquals\":\"5\",\"Next\":\"A\"}]}}}",
+    "States.A.Choices[0].NumericEquals", "expected a number" },
+  { "wait-both", "{\"StartAt\":\"A\",\"States\":{\"A\":{\"Type\":\"Wait\",\"Seconds\":1,"
+    "\"SecondsPath\":\"$.s\",\"End\":true}}}", "States.A.Seconds", "exactly one" },
+  { "retry-interval-zero", "{\"StartAt\":\"A\",\"States\":{\"A\":" TASK ("\"End\":true,"
+    "\"Retry\":[{\"ErrorEquals\":[\"States.ALL\"],\"IntervalSeconds\":0}]") "}}",
+    "States.A.Retry[0].IntervalSeconds", "" },
+  { "jitter", "{\"StartAt\":\"A\",\"States\":{\"A\":" TASK ("\"End\":true,"
+    "\"Retry\":[{\"ErrorEquals\":[\"States.ALL\"],\"JitterStrategy\":\"HALF\"}]") "}}",
+    "States.A.Retry[0].JitterStrategy", "FULL" },
+  { "fail-with-next", "{\"StartAt\":\"A\",\"States\":{\"A\":{\"Type\":\"Fail\",\"Next\":\"A\"}}}",
+    "States.A.Next", "unknown field 'Next'" },
+};
+
+static void
+test_bad_definition (gconstpointer data)
+{
+  const BadDefinition *bad = data;
+  g_autoptr (MsNode) node = parse_node (bad->definition);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (MsAslMachine) machine = ms_asl_machine_parse (node, &error);
+  g_assert_null (machine);
+  g_assert_nonnull (error);
+  g_assert_true (error->domain == MS_SCENARIO_ERROR);
+  g_autofree char *where = g_strdup_printf (": %s: ", bad->path);
+  if (strstr (error->message, where) == NULL || strstr (error->message, bad->message) == NULL
+      || !g_str_has_prefix (error->message, "def.json:"))
+    g_error ("\"%s\" does not name \"%s\" and say \"%s\"", error->message, bad->path,
+             bad->message);
+}
+
+static void
+test_good_definition (void)
+{
+  g_test_summary ("A definition using every supported state type reads into a table whose "
+                  "transitions are resolved to indexes");
+  g_auto (Def) def = { 0 };
+  def_load (&def, "{\"Comment\":\"c\",\"StartAt\":\"P\",\"TimeoutSeconds\":30,\"States\":{"
+            "\"P\":{\"Type\":\"Pass\",\"Next\":\"C\"},"
+            "\"C\":{\"Type\":\"Choice\",\"Choices\":[{\"Variable\":\"$.x\",\"NumericGreaterThan\":1,"
+            "\"Next\":\"W\"}],\"Default\":\"T\"},"
+            "\"W\":{\"Type\":\"Wait\",\"Seconds\":2,\"Next\":\"T\"},"
+            "\"T\":{\"Type\":\"Task\",\"Resource\":\"http://svc/a\",\"TimeoutSeconds\":2,"
+            "\"Catch\":[{\"ErrorEquals\":[\"States.ALL\"],\"Next\":\"F\"}],\"Next\":\"S\"},"
+            "\"S\":{\"Type\":\"Succeed\"},\"F\":{\"Type\":\"Fail\",\"Error\":\"E\"}}}");
+  MsAslMachine *m = def.machine;
+  g_assert_cmpstr (m->comment, ==, "c");
+  g_assert_cmpint (m->timeout, ==, MS_SEC (30));
+  g_assert_cmpint (m->start, ==, 0);
+  const MsAslState *t = m->states->pdata[3];
+  g_assert_cmpint (t->type, ==, MS_ASL_TASK);
+  g_assert_cmpint (t->timeout, ==, MS_SEC (2));
+  g_assert_cmpint (t->next, ==, ms_asl_machine_find (m, "S"));
+  g_assert_cmpint (((MsAslCatcher *) t->catchers->pdata[0])->next, ==,
+                   ms_asl_machine_find (m, "F"));
+  const MsAslState *c = m->states->pdata[1];
+  g_assert_cmpint (c->default_next, ==, 3);
+  g_assert_cmpint (((MsAslRule *) c->choices->pdata[0])->next, ==, 2);
+}
+
+/* Errors. */
+
+static void
+test_error_names (void)
+{
+  g_test_summary ("HTTP answers become HTTP.<status>; HTTP.4xx/5xx match their class, "
+                  "States.TaskFailed everything but States.Timeout, States.ALL everything");
+  g_autofree char *e503 = ms_asl_http_error (503);
+  g_autofree char *e0 = ms_asl_http_error (0);
+  g_assert_cmpstr (e503, ==, "HTTP.503");
+  g_assert_cmpstr (e0, ==, "HTTP.NoResponse");
+  static const struct {
+    const char *pattern, *error;
+    gboolean match;
+  } cases[] = {
+    { "HTTP.503", "HTTP.503", TRUE },   { "HTTP.503", "HTTP.502", FALSE },
+    { "HTTP.5xx", "HTTP.503", TRUE },   { "HTTP.5xx", "HTTP.402", FALSE },
+    { "HTTP.4xx", "HTTP.402", TRUE },   { "HTTP.4xx", "HTTP.NoResponse", FALSE },
+    { "States.ALL", "States.Timeout", TRUE }, { "States.ALL", "HTTP.402", TRUE },
+    { "States.TaskFailed", "HTTP.503", TRUE },
+    { "States.TaskFailed", "States.Timeout", FALSE },
+    { "States.Timeout", "States.Timeout", TRUE }, { "ErrorA", "ErrorB", FALSE },
+  };
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    if (ms_asl_error_matches (cases[i].pattern, cases[i].error) != cases[i].match)
+      g_error ("%s vs %s: expected %d", cases[i].pattern, cases[i].error, cases[i].match);
+}
+
+/* Retriers. */
+
+static const char abc_definition[] =
+  "{\"StartAt\":\"X\",\"States\":{"
+  "\"X\":{\"Type\":\"Task\",\"Resource\":\"http://svc/x\",\"Next\":\"Y\","
+  "\"Retry\":[{\"ErrorEquals\":[\"ErrorA\",\"ErrorB\"],\"IntervalSeconds\":1,"
+  "\"BackoffRate\":2,\"MaxAttempts\":2},{\"ErrorEquals\":[\"ErrorC\"],\"IntervalSeconds\":5}],"
+  "\"Catch\":[{\"ErrorEquals\":[\"States.ALL\"],\"Next\":\"Z\"}]},"
+  "\"Y\":{\"Type\":\"Succeed\"},\"Z\":{\"Type\":\"Fail\",\"Error\":\"Caught\"}}}";
+
+static void
+test_retry_abc_example (void)
+{
+  g_test_summary ("The spec's example: ErrorA, ErrorB wait 1 s and 2 s (first retrier), "
+                  "ErrorC waits 5 s (second), the second ErrorB finds the first retrier used "
+                  "up and goes to Catch");
+  g_auto (Def) def = { 0 };
+  def_load (&def, abc_definition);
+  g_autoptr (JsonNode) input = json ("{}");
+  MsAslAction a = { 0 };
+  g_autoptr (MsAslExecution) x = ms_asl_execution_new (def.machine, "e", input, 0, 1, &a);
+  g_assert_cmpint (a.type, ==, MS_ASL_ACTION_CALL);
+  static const struct {
+    const char *error;
+    MsTime delay;
+  } steps[] = { { "ErrorA", MS_SEC (1) }, { "ErrorB", MS_SEC (2) }, { "ErrorC", MS_SEC (5) } };
+  MsTime now = 0;
+  for (guint i = 0; i < G_N_ELEMENTS (steps); i++)
+    {
+      ms_asl_action_clear (&a);
+      ms_asl_execution_fail (x, steps[i].error, NULL, now, &a);
+      g_assert_cmpint (a.type, ==, MS_ASL_ACTION_WAIT);
+      g_assert_cmpint (a.delay, ==, steps[i].delay);
+      now += a.delay;
+      ms_asl_execution_resume (x, now, &a);
+      g_assert_cmpint (a.type, ==, MS_ASL_ACTION_CALL);
+      g_assert_cmpint (ms_asl_execution_attempt (x), ==, (int) i + 2);
+    }
+  ms_asl_action_clear (&a);
+  ms_asl_execution_fail (x, "ErrorB", NULL, now, &a);
+  g_assert_cmpint (a.type, ==, MS_ASL_ACTION_END);
+  g_assert_cmpint (ms_asl_execution_status (x), ==, MS_ASL_FAILED);
+  g_assert_cmpstr (ms_asl_execution_error (x), ==, "Caught");
+  g_assert_cmpuint (ms_asl_execution_caught (x), ==, 1);
+  g_assert_true (ms_asl_execution_ended_in_fail_state (x));
+}
+
+static void
+test_retry_defaults (void)
+{
+  g_test_summary ("A retrier with only ErrorEquals waits 1, 2, 4 s (IntervalSeconds 1, "
+                  "BackoffRate 2, MaxAttempts 3), then the error is uncaught: FAILED");
+  g_auto (Def) def = { 0 };
+  def_load (&def, "{\"StartAt\":\"X\",\"States\":{\"X\":{\"Type\":\"Task\",\"Resource\":"
+            "\"http://svc/x\",\"End\":true,\"Retry\":[{\"ErrorEquals\":[\"HTTP.5xx\"]}]}}}");
+  g_autoptr (JsonNode) input = json ("{}");
+  MsAslAction a = { 0 };
+  g_autoptr (MsAslExecution) x = ms_asl_execution_new (def.machine, "e", input, 0, 1, &a);
+  static const MsTime delays[] = { MS_SEC (1), MS_SEC (2), MS_SEC (4) };
+  for (guint i = 0; i < G_N_ELEMENTS (delays); i++)
+    {
+      ms_asl_action_clear (&a);
+      ms_asl_execution_fail (x, "HTTP.503", "down", 0, &a);
+      g_assert_cmpint (a.type, ==, MS_ASL_ACTION_WAIT);
+      g_assert_cmpint (a.delay, ==, delays[i]);
+      ms_asl_execution_resume (x, 0, &a);
+    }
+  ms_asl_action_clear (&a);
+  ms_asl_execution_fail (x, "HTTP.503", "down", 0, &a);
+  g_assert_cmpint (a.type, ==, MS_ASL_ACTION_END);
+  g_assert_cmpstr (ms_asl_status_name (ms_asl_execution_status (x)), ==, "FAILED");
+  g_assert_cmpstr (ms_asl_execution_error (x), ==, "HTTP.503");
+  g_assert_cmpstr (ms_asl_execution_cause (x), ==, "down");
+  g_assert_false (ms_asl_execution_ended_in_fail_state (x));
+}
+
+static void
+test_retry_delay_rule (void)
+{
+  g_test_summary ("ms_asl_retry_delay is min(IntervalSeconds * BackoffRate^n, "
+                  "MaxDelaySeconds), scaled by u with FULL jitter");
+  MsAslRetrier r = { NULL, MS_SEC (2), 3, 3.0, MS_SEC (10), FALSE };
+  g_assert_cmpint (ms_asl_retry_delay (&r, 0, 0.5), ==, MS_SEC (2));
+  g_assert_cmpint (ms_asl_retry_delay (&r, 1, 0.5), ==, MS_SEC (6));
+  g_assert_cmpint (ms_asl_retry_delay (&r, 2, 0.5), ==, MS_SEC (10));
+  g_assert_cmpint (ms_asl_retry_delay (&r, 40, 0.5), ==, MS_SEC (10));
+  r.full_jitter = TRUE;
+  g_assert_cmpint (ms_asl_retry_delay (&r, 1, 0.5), ==, MS_SEC (3));
+  g_assert_cmpint (ms_asl_retry_delay (&r, 1, 0.0), ==, 0);
+}
+
+static void
+test_retry_zero_and_reset (void)
+{
+  g_test_summary ("MaxAttempts 0 never retries; a retrier's count starts again in each "
+                  "new state");
+  g_auto (Def) def = { 0 };
+  def_load (&def, "{\"StartAt\":\"A\",\"States\":{"
+            "\"A\":{\"Type\":\"Task\",\"Resource\":\"http://svc/a\",\"Next\":\"B\","
+            "\"Retry\":[{\"ErrorEquals\":[\"HTTP.402\"],\"MaxAttempts\":0},"
+            "{\"ErrorEquals\":[\"States.ALL\"],\"MaxAttempts\":1}]},"
+            "\"B\":{\"Type\":\"Task\",\"Resource\":\"http://svc/b\",\"End\":true,"
+            "\"Retry\":[{\"ErrorEquals\":[\"States.ALL\"],\"MaxAttempts\":1}]}}}");
+  g_autoptr (JsonNode) input = json ("{}");
+  MsAslAction a = { 0 };
+  g_autoptr (MsAslExecution) x = ms_asl_execution_new (def.machine, "e", input, 0, 1, &a);
+  ms_asl_action_clear (&a);
+  ms_asl_execution_fail (x, "HTTP.503", NULL, 0, &a);
+  g_assert_cmpint (a.type, ==, MS_ASL_ACTION_WAIT);
+  ms_asl_execution_resume (x, 0, &a);
+  ms_asl_action_clear (&a);
+  g_autoptr (JsonNode) ok = json ("{}");
+  ms_asl_execution_succeed (x, ok, 0, &a);
+  g_assert_cmpstr (a.state->name, ==, "B");
+  ms_asl_action_clear (&a);
+  ms_asl_execution_fail (x, "HTTP.503", NULL, 0, &a);
+  g_assert_cmpint (a.type, ==, MS_ASL_ACTION_WAIT);  /* B's own count, not A's */
+  ms_asl_execution_resume (x, 0, &a);
+  ms_asl_action_clear (&a);
+  ms_asl_execution_fail (x, "HTTP.503", NULL, 0, &a);
+  g_assert_cmpint (a.type, ==, MS_ASL_ACTION_END);
+
+  /* A 402 matches the first retrier (MaxAttempts 0), which stops it
+   * even though States.ALL would retry. */
+  g_autoptr (MsAslExecution) y = ms_asl_execution_new (def.machine, "e", input, 0, 1, &a);
+  ms_asl_action_clear (&a);
+  ms_asl_execution_fail (y, "HTTP.402", NULL, 0, &a);
+  g_assert_cmpint (a.type, ==, MS_ASL_ACTION_END);
+  g_assert_cmpstr (ms_asl_execution_error (y), ==, "HTTP.402");
+}
+
+/* Catch. */
+
+static const char catch_definition[] =
+  "{\"StartAt\":\"Pay\",\"States\":{"
+  "\"Pay\":{\"Type\":\"Task\",\"Resource\":\"http://payment/api/payments\",\"TimeoutSeconds\":2,"
+  "\"ResultPath\":\"$.payment\",\"Next\":\"Done\","
+  "\"Catch\":[{\"ErrorEquals\":[\"HTTP.4xx\"],\"ResultPath\":\"$.error\",\"Next\":\"Declined\"},"
+  "{\"ErrorEquals\":[\"States.TaskFailed\"],\"ResultPath\":null,\"Next\":\"Refund\"},"
+  "{\"ErrorEquals\":[\"States.ALL\"],\"Next\":\"TimedOut\"}]},"
+  "\"Done\":{\"Type\":\"Succeed\"},"
+  "\"Declined\":{\"Type\":\"Fail\",\"Error\":\"Declined\"},"
+  "\"Refund\":{\"Type\":\"Pass\",\"End\":true},"
+  "\"TimedOut\":{\"Type\":\"Pass\",\"End\":true}}}";
+
+static void
+run_catch (const char *error, const char *want_state, const char *want_output)
+{
+  g_auto (Def) def = { 0 };
+  def_load (&def, catch_definition);
+  g_autoptr (JsonNode) input = json ("{\"order\":\"o-1\"}");
+  MsAslAction a = { 0 };
+  g_autoptr (MsAslExecution) x = ms_asl_execution_new (def.machine, "e", input, 0, 1, &a);
+  ms_asl_action_clear (&a);
+  ms_asl_execution_fail (x, error, "why", 0, &a);
+  const GPtrArray *h = ms_asl_execution_history (x);
+  const char *last_entered = NULL;
+  for (guint i = 0; i < h->len; i++)
+    {
+      const MsAslEvent *e = h->pdata[i];
+      if (strstr (e->type, "StateEntered") != NULL)
+        last_entered = e->state;
+    }
+  g_assert_cmpstr (last_entered, ==, want_state);
+  if (want_output != NULL)
+    {
+      g_autofree char *out = output_text (x);
+      g_assert_cmpstr (out, ==, want_output);
+    }
+}
+
+static void
+test_catch_order (void)
+{
+  g_test_summary ("Catchers are tried in order: a 402 goes to the HTTP.4xx one, a 503 to "
+                  "States.TaskFailed, a timeout past both to States.ALL");
+  run_catch ("HTTP.402", "Declined", NULL);
+  run_catch ("HTTP.503", "Refund", "{\"order\":\"o-1\"}");
+  run_catch ("States.Timeout", "TimedOut",
+             "{\"Error\":\"States.Timeout\",\"Cause\":\"why\"}");
+}
+
+/* ResultPath, InputPath, Parameters, OutputPath. */
+
+static void
+test_result_path_merge (void)
+{
+  g_test_summary ("ResultPath $.a.b puts the result inside the input (creating objects), "
+                  "null keeps the input, $ replaces it; a Catch's ResultPath holds "
+                  "{Error, Cause}");
+  static const struct {
+    const char *result_path, *output;
+  } cases[] = {
+    { "\"$.pay.result\"", "{\"order\":\"o-1\",\"pay\":{\"result\":{\"id\":7}}}" },
+    { "null", "{\"order\":\"o-1\"}" },
+    { "\"$\"", "{\"id\":7}" },
+    { "\"$.order\"", "{\"order\":{\"id\":7}}" },
+  };
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autofree char *text = g_strdup_printf (
+        "{\"StartAt\":\"T\",\"States\":{\"T\":{\"Type\":\"Task\",\"Resource\":\"http://s/a\","
+        "\"ResultPath\":%s,\"End\":true}}}", cases[i].result_path);
+      g_auto (Def) def = { 0 };
+      def_load (&def, text);
+      g_autoptr (JsonNode) input = json ("{\"order\":\"o-1\"}");
+      g_autoptr (JsonNode) result = json ("{\"id\":7}");
+      MsAslAction a = { 0 };
+      g_autoptr (MsAslExecution) x = ms_asl_execution_new (def.machine, "e", input, 0, 1, &a);
+      ms_asl_action_clear (&a);
+      ms_asl_execution_succeed (x, result, 0, &a);
+      g_assert_cmpint (ms_asl_execution_status (x), ==, MS_ASL_SUCCEEDED);
+      g_autofree char *out = output_text (x);
+      g_assert_cmpstr (out, ==, cases[i].output);
+    }
+  run_catch ("HTTP.409", "Declined", NULL);
+}
+
+static void
+test_parameters_and_paths (void)
+{
+  g_test_summary ("InputPath selects, Parameters fills \"key.$\" members from it (and $$ "
+                  "from the context), OutputPath selects the output");
+  g_auto (Def) def = { 0 };
+  def_load (&def, "{\"StartAt\":\"T\",\"States\":{\"T\":{\"Type\":\"Task\",\"Resource\":"
+            "\"http://s/a\",\"InputPath\":\"$.order\",\"Parameters\":{\"id.$\":\"$.id\","
+            "\"first.$\":\"$.items[0]\",\"fixed\":{\"n\":1},\"exec.$\":\"$$.Execution.Id\","
+            "\"state.$\":\"$$.State.Name\"},\"ResultPath\":\"$.r\",\"OutputPath\":\"$.r\","
+            "\"End\":true}}}");
+  g_autoptr (JsonNode) input = json ("{\"order\":{\"id\":\"o-1\",\"items\":[\"book\"]}}");
+  MsAslAction a = { 0 };
+  g_autoptr (MsAslExecution) x = ms_asl_execution_new (def.machine, "saga-1", input, 0, 1, &a);
+  g_assert_cmpint (a.type, ==, MS_ASL_ACTION_CALL);
+  g_assert_cmpstr (a.body, ==, "{\"id\":\"o-1\",\"first\":\"book\",\"fixed\":{\"n\":1},"
+                   "\"exec\":\"saga-1\",\"state\":\"T\"}");
+  ms_asl_action_clear (&a);
+  g_autoptr (JsonNode) result = json ("{\"ok\":true}");
+  ms_asl_execution_succeed (x, result, 0, &a);
+  g_autofree char *out = output_text (x);
+  g_assert_cmpstr (out, ==, "{\"ok\":true}");
+}
+
+static void
+test_runtime_error_uncaught (void)
+{
+  g_test_summary ("A path that names nothing is States.Runtime, which States.ALL does not "
+                  "catch: the execution fails");
+  g_auto (Def) def = { 0 };
+  def_load (&def, "{\"StartAt\":\"T\",\"States\":{\"T\":{\"Type\":\"Task\",\"Resource\":"
+            "\"http://s/a\",\"Parameters\":{\"id.$\":\"$.missing\"},\"End\":true,"
+            "\"Catch\":[{\"ErrorEquals\":[\"States.ALL\"],\"Next\":\"T\"}]}}}");
+  g_autoptr (JsonNode) input = json ("{}");
+  MsAslAction a = { 0 };
+  g_autoptr (MsAslExecution) x = ms_asl_execution_new (def.machine, "e", input, 0, 1, &a);
+  g_assert_cmpint (a.type, ==, MS_ASL_ACTION_END);
+  g_assert_cmpstr (ms_asl_execution_error (x), ==, "States.Runtime");
+}
+
+/* Choice. */
+
+typedef struct {
+  const char *rule;        /* members of the rule, without Next */
+  const char *input;
+  gboolean matches;
+} ChoiceCase;
+
+static const ChoiceCase choice_cases[] = {
+  { "\"Variable\":\"$.s\",\"StringEquals\":\"gold\"", "{\"s\":\"gold\"}", TRUE },
+  { "\"Variable\":\"$.s\",\"StringEquals\":\"gold\"", "{\"s\":\"Gold\"}", FALSE },
+  { "\"Variable\":\"$.s\",\"StringLessThan\":\"b\"", "{\"s\":\"a\"}", TRUE },
+  { "\"Variable\":\"$.s\",\"StringGreaterThanEquals\":\"b\"", "{\"s\":\"b\"}", TRUE },
+  { "\"Variable\":\"$.s\",\"StringEquals\":\"5\"", "{\"s\":5}", FALSE },
+  { "\"Variable\":\"$.n\",\"NumericEquals\":5", "{\"n\":5.0}", TRUE },
+  { "\"Variable\":\"$.n\",\"NumericGreaterThan\":100", "{\"n\":150}", TRUE },
+  { "\"Variable\":\"$.n\",\"NumericGreaterThan\":100", "{\"n\":100}", FALSE },
+  { "\"Variable\":\"$.n\",\"NumericLessThanEquals\":100", "{\"n\":100}", TRUE },
+  { "\"Variable\":\"$.n\",\"NumericLessThan\":1", "{\"n\":\"0\"}", FALSE },
+  { "\"Variable\":\"$.n\",\"NumericGreaterThanEqualsPath\":\"$.m\"", "{\"n\":3,\"m\":3}", TRUE },
+  { "\"Variable\":\"$.b\",\"BooleanEquals\":true", "{\"b\":true}", TRUE },
+  { "\"Variable\":\"$.b\",\"BooleanEquals\":true", "{\"b\":false}", FALSE },
+  { "\"Variable\":\"$.x\",\"IsPresent\":false", "{}", TRUE },
+  { "\"Variable\":\"$.x\",\"IsPresent\":true", "{\"x\":null}", TRUE },
+  { "\"Variable\":\"$.x\",\"IsNull\":true", "{\"x\":null}", TRUE },
+  { "\"Variable\":\"$.x\",\"IsNumeric\":true", "{\"x\":\"1\"}", FALSE },
+  { "\"Variable\":\"$.x\",\"IsString\":true", "{\"x\":\"1\"}", TRUE },
+  { "\"Variable\":\"$.x\",\"IsBoolean\":false", "{\"x\":1}", TRUE },
+  { "\"And\":[{\"Variable\":\"$.n\",\"NumericGreaterThan\":1},{\"Variable\":\"$.s\","
+    "\"StringEquals\":\"a\"}]", "{\"n\":2,\"s\":\"a\"}", TRUE },
+  { "\"And\":[{\"Variable\":\"$.n\",\"NumericGreaterThan\":1},{\"Variable\":\"$.s\","
+    "\"StringEquals\":\"a\"}]", "{\"n\":2,\"s\":\"b\"}", FALSE },
+  { "\"Or\":[{\"Variable\":\"$.n\",\"NumericGreaterThan\":1},{\"Variable\":\"$.s\","
+    "\"StringEquals\":\"a\"}]", "{\"n\":0,\"s\":\"a\"}", TRUE },
+  { "\"Not\":{\"Variable\":\"$.s\",\"StringEquals\":\"a\"}", "{\"s\":\"a\"}", FALSE },
+};
+
+static void
+test_choice_operator (gconstpointer data)
+{
+  const ChoiceCase *c = data;
+  g_autofree char *text = g_strdup_printf (
+    "{\"StartAt\":\"C\",\"States\":{\"C\":{\"Type\":\"Choice\",\"Choices\":[{%s,"
+    "\"Next\":\"Yes\"}],\"Default\":\"No\"},\"Yes\":{\"Type\":\"Pass\",\"Result\":\"yes\","
+    "\"End\":true},\"No\":{\"Type\":\"Pass\",\"Result\":\"no\",\"End\":true}}}", c->rule);
+  g_auto (Def) def = { 0 };
+  def_load (&def, text);
+  g_autoptr (JsonNode) input = json (c->input);
+  MsAslAction a = { 0 };
+  g_autoptr (MsAslExecution) x = ms_asl_execution_new (def.machine, "e", input, 0, 1, &a);
+  g_assert_cmpint (ms_asl_execution_status (x), ==, MS_ASL_SUCCEEDED);
+  g_autofree char *out = output_text (x);
+  g_assert_cmpstr (out, ==, c->matches ? "\"yes\"" : "\"no\"");
+}
+
+static void
+test_choice_no_match (void)
+{
+  g_test_summary ("A Choice with no matching rule and no Default fails with "
+                  "States.NoChoiceMatched; a missing Variable with States.Runtime");
+  g_auto (Def) def = { 0 };
+  def_load (&def, "{\"StartAt\":\"C\",\"States\":{\"C\":{\"Type\":\"Choice\",\"Choices\":[{"
+            "\"Variable\":\"$.n\",\"NumericEquals\":1,\"Next\":\"S\"}]},\"S\":{\"Type\":"
+            "\"Succeed\"}}}");
+  g_autoptr (JsonNode) two = json ("{\"n\":2}");
+  g_autoptr (JsonNode) none = json ("{}");
+  MsAslAction a = { 0 };
+  g_autoptr (MsAslExecution) x = ms_asl_execution_new (def.machine, "e", two, 0, 1, &a);
+  g_assert_cmpstr (ms_asl_execution_error (x), ==, "States.NoChoiceMatched");
+  g_autoptr (MsAslExecution) y = ms_asl_execution_new (def.machine, "e", none, 0, 1, &a);
+  g_assert_cmpstr (ms_asl_execution_error (y), ==, "States.Runtime");
+}
+
+/* History. */
+
+static void
+test_history_events (void)
+{
+  g_test_summary ("The history uses Step Functions' event names: a Task that fails once, "
+                  "is retried and succeeds, then a Wait and a Succeed");
+  g_auto (Def) def = { 0 };
+  def_load (&def, "{\"StartAt\":\"T\",\"States\":{\"T\":{\"Type\":\"Task\",\"Resource\":"
+            "\"http://s/a\",\"Retry\":[{\"ErrorEquals\":[\"States.Timeout\"]}],"
+            "\"Next\":\"W\"},\"W\":{\"Type\":\"Wait\",\"Seconds\":3,\"Next\":\"S\"},"
+            "\"S\":{\"Type\":\"Succeed\"}}}");
+  g_autoptr (JsonNode) input = json ("{}");
+  MsAslAction a = { 0 };
+  g_autoptr (MsAslExecution) x = ms_asl_execution_new (def.machine, "e", input, 0, 1, &a);
+  ms_asl_action_clear (&a);
+  ms_asl_execution_fail (x, "States.Timeout", NULL, MS_SEC (60), &a);
+  ms_asl_execution_resume (x, MS_SEC (61), &a);
+  ms_asl_action_clear (&a);
+  ms_asl_execution_succeed (x, input, MS_SEC (62), &a);
+  g_assert_cmpint (a.type, ==, MS_ASL_ACTION_WAIT);
+  g_assert_cmpint (a.delay, ==, MS_SEC (3));
+  ms_asl_execution_resume (x, MS_SEC (65), &a);
+  g_assert_cmpint (a.type, ==, MS_ASL_ACTION_END);
+  g_autofree char *trace = history_trace (x);
+  g_assert_cmpstr (trace, ==, "ExecutionStarted,TaskStateEntered:T,TaskScheduled,TaskTimedOut,"
+                   "TaskScheduled,TaskSucceeded,TaskStateExited,WaitStateEntered:W,"
+                   "WaitStateExited,SucceedStateEntered:S,SucceedStateExited,"
+                   "ExecutionSucceeded");
+  const GPtrArray *h = ms_asl_execution_history (x);
+  g_assert_cmpint (((MsAslEvent *) h->pdata[h->len - 1])->at, ==, MS_SEC (65));
+  g_assert_cmpint (((MsAslEvent *) h->pdata[h->len - 1])->id, ==, (int) h->len);
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  g_test_add_func ("/models/asl/definition/good", test_good_definition);
+  for (guint i = 0; i < G_N_ELEMENTS (bad_definitions); i++)
+    {
+      g_autofree char *path = g_strdup_printf ("/models/asl/definition/bad/%s",
+                                               bad_definitions[i].name);
+      g_test_add_data_func (path, &bad_definitions[i], test_bad_definition);
+    }
+  g_test_add_func ("/models/asl/error/names", test_error_names);
+  g_test_add_func ("/models/asl/retry/abc-example", test_retry_abc_example);
+  g_test_add_func ("/models/asl/retry/defaults", test_retry_defaults);
+  g_test_add_func ("/models/asl/retry/delay-rule", test_retry_delay_rule);
+  g_test_add_func ("/models/asl/retry/per-retrier-count-and-reset", test_retry_zero_and_reset);
+  g_test_add_func ("/models/asl/catch/order", test_catch_order);
+  g_test_add_func ("/models/asl/paths/result-path-merge", test_result_path_merge);
+  g_test_add_func ("/models/asl/paths/parameters", test_parameters_and_paths);
+  g_test_add_func ("/models/asl/paths/runtime-error-uncaught", test_runtime_error_uncaught);
+  for (guint i = 0; i < G_N_ELEMENTS (choice_cases); i++)
+    {
+      g_autofree char *path = g_strdup_printf ("/models/asl/choice/operator-%u", i);
+      g_test_add_data_func (path, &choice_cases[i], test_choice_operator);
+    }
+  g_test_add_func ("/models/asl/choice/no-match", test_choice_no_match);
+  g_test_add_func ("/models/asl/history/events", test_history_events);
+  return g_test_run ();
+}
