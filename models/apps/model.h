@@ -51,6 +51,16 @@ struct _MsModelClass {
    * restarted service reads its sequences back, so that new ids do not
    * repeat stored ones. */
   void (*resume) (MsModel *model, const MsEventLog *log);
+  /* Optional: pod's process died (a `crash` fault began on it).  What the
+   * app held in memory is lost: the model drops it, cancels its timers
+   * and calls, and resets the connections it was answering.  Called
+   * once per crash, not again for an overlapping crash fault. */
+  void (*crash) (MsModel *model, MsPod *pod);
+  /* Optional: pod's process is back (its last crash fault ended).  The
+   * model picks up from what is durable (its databases and logs), as a
+   * restarted service does.  Called after the pod accepts connections
+   * again. */
+  void (*restart) (MsModel *model, MsPod *pod);
   void (*free) (MsModel *model);
 };
 

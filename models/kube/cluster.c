@@ -474,8 +474,8 @@ ms_cluster_outbound_direct (MsPod *pod, MsExchange *ex, gpointer unused)
 
 /* At least a microsecond per hop: a client that retries at once on an
  * instant error would otherwise loop forever at one instant. */
-static inline MsTime
-hop_latency (MsCluster *c, MsRandom *random)
+MsTime
+ms_cluster_hop_latency (MsCluster *c, MsRandom *random)
 {
   return MAX (ms_dist_sample (&c->network_latency, random), 1);
 }
@@ -504,7 +504,7 @@ hop_reply (MsExchange *server, gpointer data)
   client->upstream = server->upstream;
   if (server->body != NULL)
     client->body = ms_body_ref (server->body);
-  MsTime latency = hop_latency (c, &server->upstream->random);
+  MsTime latency = ms_cluster_hop_latency (c, &server->upstream->random);
   ms_sim_schedule (c->sim, latency, hop_deliver, client);
   ms_exchange_unref (server);
 }
@@ -537,7 +537,7 @@ ms_cluster_connect (MsPod *from, MsPod *target, MsService *service, MsExchange *
   server->mtls = ex->mtls;
   server->peer_principal = ex->peer_principal;
   ex->service = service;
-  MsTime latency = hop_latency (c, &from->random);
+  MsTime latency = ms_cluster_hop_latency (c, &from->random);
   ms_sim_schedule (c->sim, latency, hop_arrive, server);
 }
 
@@ -593,16 +593,35 @@ ms_pod_inbound_direct (MsPod *pod, MsExchange *ex, gpointer unused)
   ms_pod_deliver (pod, ex);
 }
 
+/* Tells the pod's model that its process died or came back, on the
+ * transitions only: overlapping crash faults are one crash. */
+static void
+crash_changed (MsPod *pod, gboolean was_crashed)
+{
+  gboolean crashed = ms_pod_crashed (pod);
+  MsModel *model = pod->deployment ? pod->deployment->model : NULL;
+  if (crashed == was_crashed || model == NULL || pod->app == NULL)
+    return;
+  if (crashed && model->klass->crash != NULL)
+    model->klass->crash (model, pod);
+  else if (!crashed && model->klass->restart != NULL)
+    model->klass->restart (model, pod);
+}
+
 void
 ms_pod_add_fault (MsPod *pod, const MsPodFault *fault)
 {
+  gboolean was_crashed = ms_pod_crashed (pod);
   g_ptr_array_add (pod->faults, (gpointer) fault);
+  crash_changed (pod, was_crashed);
 }
 
 void
 ms_pod_remove_fault (MsPod *pod, const MsPodFault *fault)
 {
+  gboolean was_crashed = ms_pod_crashed (pod);
   g_ptr_array_remove (pod->faults, (gpointer) fault);
+  crash_changed (pod, was_crashed);
 }
 
 gboolean

@@ -98,6 +98,9 @@ MsSim *ms_cluster_sim (const MsCluster *cluster);
 /* Sets the one-way network latency, sampled per hop and direction from the
  * sending pod's stream (default: fixed 100 µs). */
 void ms_cluster_set_network_latency (MsCluster *cluster, const MsDist *latency);
+/* One hop's latency drawn from random (at least 1 µs): what a request, a
+ * response or a handshake packet takes between two pods. */
+MsTime ms_cluster_hop_latency (MsCluster *cluster, MsRandom *random);
 
 /* Building (at load time). */
 MsDeployment *ms_cluster_add_deployment (MsCluster *cluster, const char *namespace_,
@@ -172,7 +175,9 @@ void ms_cluster_connect (MsPod *from, MsPod *target, MsService *service,
 void ms_pod_deliver (MsPod *pod, MsExchange *exchange);
 void ms_pod_inbound_direct (MsPod *pod, MsExchange *exchange, gpointer unused);
 
-/* Fault windows. */
+/* Fault windows.  When a `crash` fault begins on a pod that was running,
+ * or the last one ends, the pod's model hears of it through its class's
+ * crash and restart hooks (models/apps/model.h). */
 void ms_pod_add_fault (MsPod *pod, const MsPodFault *fault);
 void ms_pod_remove_fault (MsPod *pod, const MsPodFault *fault);
 gboolean ms_pod_crashed (const MsPod *pod);
