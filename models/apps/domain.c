@@ -656,6 +656,18 @@ domain_report (MsModel *model, MsReport *report, MsReportNode *workload)
   ms_report_set_int (node, "duplicates", (gint64) db->duplicates);
 }
 
+gboolean
+ms_payment_balance (const MsModel *model, const char *user, gint64 *balance)
+{
+  g_return_val_if_fail (model != NULL && user != NULL && balance != NULL, FALSE);
+  if (model->klass != &ms_payment_model_class)
+    return FALSE;
+  const DomainModel *m = (const DomainModel *) model;
+  const gint64 *stored = g_hash_table_lookup (m->db->balances, user);
+  *balance = stored ? *stored : m->balance;
+  return TRUE;
+}
+
 const MsModelClass ms_user_model_class = {
   .name = "user",
   .parse = user_parse,

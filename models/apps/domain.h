@@ -43,4 +43,9 @@ extern const MsModelClass ms_user_model_class;
 extern const MsModelClass ms_order_model_class;
 extern const MsModelClass ms_payment_model_class;
 
+/* user's balance in the database of model (a payment model), for tests
+ * and tools: the opening balance until a charge or refund moves it.
+ * FALSE when model is not a payment model. */
+gboolean ms_payment_balance (const MsModel *model, const char *user, gint64 *balance);
+
 G_END_DECLS

@@ -18,9 +18,11 @@ static MsModel *
 saga_parse (const MsNode *node, GError **error)
 {
   static const char *const fields[] = {
-    "model", "latency", "saga", "async", "onDuplicateStart", "users", "amount", NULL,
+    "model", "latency", "saga", "async", "onDuplicateStart", "onUserLocked",
+    "lockWaitTimeout", "users", "amount", NULL,
   };
   static const char *const on_duplicate[] = { "use-existing", "reject", NULL };
+  static const char *const on_locked[] = { "reject", "wait", NULL };
   SagaModel *m = g_new0 (SagaModel, 1);
   m->base.klass = &ms_saga_orchestrator_model_class;
   m->base.node = node;
@@ -30,15 +32,19 @@ saga_parse (const MsNode *node, GError **error)
   m->log = ms_saga_log_new ();
   m->runs = g_hash_table_new (g_str_hash, g_str_equal);
   m->durations = ms_histogram_new ();
+  m->lock_step = -1;
+  m->lock_wait_timeout = MS_SEC (10);
   g_autoptr (MsModel) guard = (MsModel *) m;
   const MsNode *saga = NULL;
-  int duplicate = 0;
+  int duplicate = 0, locked = 0;
   if (node != NULL
       && (!ms_read_object (node, fields, error)
           || !ms_read_dist (node, "latency", FALSE, &m->latency, error)
           || !ms_read_child (node, "saga", MS_NODE_OBJECT, FALSE, &saga, error)
           || !ms_read_bool (node, "async", FALSE, &m->async, error)
           || !ms_read_choice (node, "onDuplicateStart", FALSE, on_duplicate, &duplicate, error)
+          || !ms_read_choice (node, "onUserLocked", FALSE, on_locked, &locked, error)
+          || !ms_read_duration (node, "lockWaitTimeout", FALSE, &m->lock_wait_timeout, error)
           || !ms_read_int (node, "users", FALSE, 1, 1000000, &m->users, error)
           || !ms_read_int (node, "amount", FALSE, 0, G_MAXINT32, &m->amount, error)))
     return NULL;
@@ -56,7 +62,36 @@ saga_parse (const MsNode *node, GError **error)
         m->compensable |= 1u << i;
       if (step->release_at_end)
         m->released_at_end |= 1u << i;
+      if (step->release_at_end && m->lock_step < 0)
+        m->lock_step = (int) i;
     }
+  /* Waiting is for a lock, and the lock is what a releaseAtEnd step
+   * takes; a timeout without the wait would be silently unused. */
+  m->wait_for_lock = locked == 1;
+  const MsNode *timeout = node ? ms_node_get (node, "lockWaitTimeout") : NULL;
+  if (timeout != NULL && !m->wait_for_lock)
+    {
+      ms_read_fail (error, timeout, MS_SCENARIO_ERROR_VALUE,
+                    "lockWaitTimeout applies only with \"onUserLocked\": \"wait\"; "
+                    "add that, or remove lockWaitTimeout");
+      return NULL;
+    }
+  if (m->wait_for_lock && m->lock_step < 0)
+    {
+      ms_read_fail (error, ms_node_get (node, "onUserLocked"), MS_SCENARIO_ERROR_VALUE,
+                    "\"onUserLocked\": \"wait\" needs a step with \"releaseAtEnd\": true "
+                    "(the step that takes the user's lock); this saga has none");
+      return NULL;
+    }
+  if (m->wait_for_lock && m->lock_wait_timeout <= 0)
+    {
+      ms_read_fail (error, timeout, MS_SCENARIO_ERROR_VALUE,
+                    "lockWaitTimeout must be more than 0s");
+      return NULL;
+    }
+  if (m->wait_for_lock)
+    m->user_queues = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                            (GDestroyNotify) g_queue_free);
   return g_steal_pointer (&guard);
 }
 
@@ -74,6 +109,7 @@ saga_model_free (MsModel *model)
   SagaModel *m = (SagaModel *) model;
   /* Runs belong to the apps, which are freed first. */
   g_hash_table_unref (m->runs);
+  g_clear_pointer (&m->user_queues, g_hash_table_unref);
   ms_saga_log_free (m->log);
   ms_saga_definition_free (m->def);
   ms_histogram_free (m->durations);
@@ -295,7 +331,11 @@ serve (MsApp *base, MsExchange *ex)
   SagaModel *m = app->model;
   g_autofree char *path = ms_pattern_path (ex->request);
   const char *prefix = "/api/saga/";
-  if (g_str_equal (path, "/health"))
+  /* Taken before the pod crashed, due after: the process that took it is
+   * gone, and so is the connection. */
+  if (ms_pod_crashed (app->pod))
+    ms_exchange_finish (ex, 0, 0, MS_RESET_CONNECTION_TERMINATION, NULL);
+  else if (g_str_equal (path, "/health"))
     {
       g_autoptr (JsonBuilder) b = json_builder_new ();
       json_builder_begin_object (b);
@@ -397,6 +437,9 @@ saga_report (MsModel *model, MsReport *report, MsReportNode *workload)
   ms_report_set_int (sagas, "failed", (gint64) counts.failed);
   ms_report_set_int (sagas, "in_flight", (gint64) counts.in_flight);
   ms_report_set_int (sagas, "duplicate_starts", (gint64) m->duplicate_starts);
+  ms_report_set_int (sagas, "resumed", (gint64) m->resumed);
+  ms_report_set_int (sagas, "lock_waits", (gint64) m->lock_waits);
+  ms_report_set_int (sagas, "lock_wait_timeouts", (gint64) m->lock_wait_timeouts);
   MsReportNode *latency = ms_report_object (sagas, "latency_ms");
   ms_report_set_double (latency, "mean", ms_histogram_mean (m->durations) / 1000.0);
   ms_report_set_double (latency, "p50", ms_histogram_quantile (m->durations, 0.50) / 1000.0);
@@ -450,11 +493,27 @@ ms_saga_orchestrator_definition (const MsModel *model)
   return ((const SagaModel *) model)->def;
 }
 
+static void
+saga_crash (MsModel *model, MsPod *pod)
+{
+  (void) model;
+  ms_saga_run_crash_all ((SagaApp *) pod->app);
+}
+
+static void
+saga_restart (MsModel *model, MsPod *pod)
+{
+  (void) model;
+  ms_saga_run_resume_all ((SagaApp *) pod->app);
+}
+
 const MsModelClass ms_saga_orchestrator_model_class = {
   .name = "saga-orchestrator",
   .parse = saga_parse,
   .bind = saga_bind,
   .new_app = saga_new_app,
   .report = saga_report,
+  .crash = saga_crash,
+  .restart = saga_restart,
   .free = saga_model_free,
 };

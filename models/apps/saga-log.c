@@ -23,7 +23,7 @@ static const char *const event_names[] = {
   "SagaStarted", "StepScheduled", "StepCompleted", "StepFailed", "StepTimedOut",
   "CompensationRequested", "CompensationScheduled", "CompensationCompleted",
   "CompensationFailed", "SagaCompleted", "SagaCompensated", "SagaFailed",
-  "ReleaseScheduled", "Released", "ReleaseFailed",
+  "ReleaseScheduled", "Released", "ReleaseFailed", "SagaResumed", "SagaWaiting",
 };
 
 const char *
@@ -42,7 +42,7 @@ ms_saga_state_is_final (MsSagaState state)
 const char *
 ms_saga_event_type_name (MsSagaEventType type)
 {
-  g_return_val_if_fail (type <= MS_SAGA_EVENT_RELEASE_FAILED, NULL);
+  g_return_val_if_fail (type <= MS_SAGA_EVENT_WAITING, NULL);
   return event_names[type];
 }
 
@@ -181,6 +181,11 @@ ms_saga_record_apply (MsSagaRecord *r, const MsSagaEvent *e)
     case MS_SAGA_EVENT_RELEASE_FAILED:
       if (e->final)
         r->release_failed |= bit;
+      break;
+    case MS_SAGA_EVENT_RESUMED:
+    case MS_SAGA_EVENT_WAITING:
+      /* History only: a resume re-sends the command the record already
+       * names, and a wait changes nothing until the saga's first step. */
       break;
     default:
       g_assert_not_reached ();

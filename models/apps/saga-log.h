@@ -60,6 +60,8 @@ typedef enum {
   MS_SAGA_EVENT_RELEASE_SCHEDULED,        /* a lock's release at the end */
   MS_SAGA_EVENT_RELEASED,
   MS_SAGA_EVENT_RELEASE_FAILED,
+  MS_SAGA_EVENT_RESUMED,                  /* a restarted pod took the saga up */
+  MS_SAGA_EVENT_WAITING,                  /* queued behind the user's lock */
 } MsSagaEventType;
 
 /* "StepScheduled", ...  (transfer none) */

@@ -21,6 +21,12 @@ typedef struct {
   MsSagaDefinition *def;
   gboolean async;          /* answer starts with 202 at once */
   gboolean reject_duplicates; /* a repeated order_id gets 409, not the saga */
+  gboolean wait_for_lock;  /* onUserLocked "wait": queue behind the user's saga */
+  MsTime lock_wait_timeout; /* how long a saga waits before it is rejected */
+  int lock_step;           /* the step that takes the lock (releaseAtEnd), or -1 */
+  GHashTable *user_queues; /* user -> GQueue of MsSagaRecord *, unfinished sagas in
+                            * start order; the head holds (or takes) the lock.
+                            * Kept only in "wait" mode. */
   gint64 users;            /* starts without a user cycle over user-1 .. user-N */
   gint64 amount;           /* the amount of starts that give none */
   guint32 compensable;     /* steps with a compensation */
@@ -28,6 +34,8 @@ typedef struct {
   MsSagaLog *log;          /* the Deployment's saga records */
   GHashTable *runs;        /* saga id -> Run *, live sagas, borrowed */
   guint64 started, completed, compensated, failed, duplicate_starts;
+  guint64 resumed;         /* sagas taken up again after a crash */
+  guint64 lock_waits, lock_wait_timeouts;
   guint64 failed_at[MS_SAGA_MAX_STEPS];
   CallCounts *steps;       /* per step: forward commands */
   CallCounts *compensations; /* per step: compensations and releases */
@@ -41,7 +49,8 @@ typedef struct {
   GList *runs;             /* Run *, live on this pod */
 } SagaApp;
 
-typedef enum { PHASE_FORWARD, PHASE_COMPENSATE, PHASE_RELEASE } Phase;
+/* PHASE_WAIT: queued behind another saga of the same user, no step sent. */
+typedef enum { PHASE_FORWARD, PHASE_COMPENSATE, PHASE_RELEASE, PHASE_WAIT } Phase;
 
 typedef struct {
   SagaApp *app;
@@ -51,7 +60,7 @@ typedef struct {
   int attempt;
   MsTime step_began;
   MsExchange *call;        /* the attempt in flight, or NULL */
-  MsTimer attempt_timer, retry_timer, step_timer;
+  MsTimer attempt_timer, retry_timer, step_timer, lock_timer;
   GPtrArray *waiters;      /* MsExchange *: start requests to answer at the end */
   MsTraceContext trace;    /* of the start request: every command is in its trace */
   GList link;              /* in app->runs */
@@ -61,6 +70,14 @@ typedef struct {
  * it ends.  The run may end, and be freed, before this returns. */
 void ms_saga_run_start (SagaApp *app, MsSagaRecord *record, const MsTraceContext *trace,
                         MsExchange *waiter);
+
+/* The pod's process died: every Run on app is dropped, as memory is lost.
+ * Records stay in the log. */
+void ms_saga_run_crash_all (SagaApp *app);
+
+/* The pod is back: it takes up every saga of the log that is not finished
+ * and that no live pod runs, from its record. */
+void ms_saga_run_resume_all (SagaApp *app);
 
 /* Asks a running saga to stop and compensate.  FALSE when it is already
  * compensating or ending. */

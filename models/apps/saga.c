@@ -14,6 +14,19 @@
  * cannot move the saga (its request id is no longer the record's
  * last_request_id).
  *
+ * A crash of the pod loses its Runs, as a process loses its memory: the
+ * commands in flight are cancelled (their replies reach nobody) and the
+ * timers with them.  When the pod comes back it takes up every saga the
+ * log shows unfinished and no live pod runs, from the record alone: a
+ * command whose Scheduled event has no outcome is sent again with the
+ * same request id and message id, so the participant answers it from
+ * its store of answered messages instead of applying it twice; a retry
+ * that was waiting waits out what is left of its backoff.
+ *
+ * With onUserLocked "wait", sagas of one user run one at a time, in start
+ * order: the others wait (SagaWaiting) until the one ahead ends and lets
+ * the lock go, or until lockWaitTimeout, when they end rejected.
+ *
  * The HTTP side (serving /api/saga, the report) is in saga-api.c.
  */
 #include "models/apps/saga-run.h"
@@ -23,6 +36,7 @@
 static void send_command (Run *run);
 static void next_compensation (Run *run);
 static void next_release (Run *run);
+static void start_step (Run *run, int k);
 
 void
 ms_saga_run_append (Run *run, MsSagaEvent *event)
@@ -54,6 +68,7 @@ cancel_timers (Run *run)
   ms_sim_cancel (sim, &run->attempt_timer);
   ms_sim_cancel (sim, &run->retry_timer);
   ms_sim_cancel (sim, &run->step_timer);
+  ms_sim_cancel (sim, &run->lock_timer);
 }
 
 /* Gives up the attempt in flight, if any: its reply will reach nobody. */
@@ -75,6 +90,106 @@ ms_saga_run_free (Run *run)
   g_hash_table_remove (app->model->runs, run->record->id);
   g_ptr_array_unref (run->waiters);
   g_free (run);
+}
+
+/* The user's lock queue (onUserLocked "wait").  The queue holds records,
+ * not Runs, so that it survives a crash as the log does: it is an index
+ * of the log, rebuilt from nothing but the log's order. */
+
+static GQueue *
+user_queue (SagaModel *m, const char *user)
+{
+  GQueue *queue = g_hash_table_lookup (m->user_queues, user);
+  if (queue == NULL)
+    {
+      queue = g_queue_new ();
+      g_hash_table_insert (m->user_queues, g_strdup (user), queue);
+    }
+  return queue;
+}
+
+static void
+lock_wait_expired (MsSim *sim, gpointer data)
+{
+  (void) sim;
+  Run *run = data;
+  SagaModel *m = run->app->model;
+  MsSagaRecord *head = g_queue_peek_head (user_queue (m, run->record->user));
+  m->lock_wait_timeouts++;
+  /* Rejected as a refused lock is: the lock step fails for good, and
+   * there is nothing to compensate. */
+  g_autofree char *reason = g_strdup_printf ("%s was still locked by %s after %" G_GINT64_FORMAT
+                                             "ms", run->record->user, head->id,
+                                             m->lock_wait_timeout / 1000);
+  MsSagaEvent event = { .type = MS_SAGA_EVENT_STEP_FAILED, .step = m->lock_step,
+                        .final = TRUE, .detail = reason };
+  ms_saga_run_append (run, &event);
+  ms_saga_run_compensate (run);
+}
+
+/* Queues run behind the saga holding its user.  since is when it began
+ * to wait, or -1 for now (then the wait is written down). */
+static void
+wait_for_lock (Run *run, MsTime since)
+{
+  SagaModel *m = run->app->model;
+  MsSim *sim = ms_cluster_sim (run->app->pod->cluster);
+  run->phase = PHASE_WAIT;
+  if (since < 0)
+    {
+      MsSagaRecord *head = g_queue_peek_head (user_queue (m, run->record->user));
+      g_autofree char *detail = g_strdup_printf ("%s is locked by %s", run->record->user,
+                                                 head->id);
+      MsSagaEvent event = { .type = MS_SAGA_EVENT_WAITING, .step = -1, .detail = detail };
+      ms_saga_run_append (run, &event);
+      m->lock_waits++;
+      since = ms_sim_now (sim);
+    }
+  MsTime left = since + m->lock_wait_timeout - ms_sim_now (sim);
+  run->lock_timer = ms_sim_schedule (sim, MAX (left, 0), lock_wait_expired, run);
+}
+
+/* The saga's first step, or its wait for the user's lock.  since: as for
+ * wait_for_lock. */
+static void
+begin (Run *run, MsTime since)
+{
+  SagaModel *m = run->app->model;
+  if (m->wait_for_lock && g_queue_peek_head (user_queue (m, run->record->user)) != run->record)
+    wait_for_lock (run, since);
+  else
+    start_step (run, 0);
+}
+
+/* record's saga is over: it leaves its user's queue, and when it was at
+ * the head, the next saga there starts now (if a live pod runs it; one
+ * whose pod is down starts when it is taken up again). */
+static void
+leave_queue (SagaModel *m, MsSagaRecord *record)
+{
+  GQueue *queue = user_queue (m, record->user);
+  gboolean was_head = g_queue_peek_head (queue) == record;
+  g_queue_remove (queue, record);
+  MsSagaRecord *next = g_queue_peek_head (queue);
+  if (next == NULL)
+    {
+      g_hash_table_remove (m->user_queues, record->user);
+      return;
+    }
+  Run *run = was_head ? g_hash_table_lookup (m->runs, next->id) : NULL;
+  if (run == NULL || run->phase != PHASE_WAIT)
+    return;
+  ms_sim_cancel (ms_cluster_sim (run->app->pod->cluster), &run->lock_timer);
+  start_step (run, 0);
+}
+
+/* Steps marked releaseAtEnd that took effect and were neither compensated
+ * nor released yet. */
+static guint32
+release_todo (const SagaModel *m, const MsSagaRecord *record)
+{
+  return record->completed & m->released_at_end & ~record->compensated
+         & ~record->compensation_failed & ~record->released & ~record->release_failed;
 }
 
 /* The saga reached its end state: record it, then release what the saga
@@ -163,8 +278,7 @@ next_release (Run *run)
 {
   SagaModel *m = run->app->model;
   MsSagaRecord *record = run->record;
-  guint32 todo = record->completed & m->released_at_end & ~record->compensated
-                 & ~record->compensation_failed & ~record->released & ~record->release_failed;
+  guint32 todo = release_todo (m, record);
   if (todo == 0)
     {
       /* Clients hear of the end once the locks are let go, so that a
@@ -172,6 +286,8 @@ next_release (Run *run)
       for (guint i = 0; i < run->waiters->len; i++)
         ms_saga_api_answer (m, run->waiters->pdata[i], record, FALSE);
       ms_saga_run_free (run);
+      if (m->wait_for_lock)
+        leave_queue (m, record);
       return;
     }
   run->step = g_bit_nth_msf (todo, -1);
@@ -203,6 +319,30 @@ advance (Run *run)
     }
 }
 
+/* The command in progress gave up for good (its final failure is written):
+ * what comes next depends on the phase. */
+static void
+gave_up (Run *run)
+{
+  switch (run->phase)
+    {
+    case PHASE_FORWARD:
+      ms_saga_run_compensate (run);
+      break;
+    case PHASE_COMPENSATE:
+      if (run->app->model->def->continue_on_compensation_failure)
+        next_compensation (run);
+      else
+        finish (run, MS_SAGA_FAILED);
+      break;
+    case PHASE_RELEASE:
+      next_release (run);
+      break;
+    default:
+      g_assert_not_reached ();
+    }
+}
+
 static void
 retry_fire (MsSim *sim, gpointer data)
 {
@@ -215,7 +355,6 @@ retry_fire (MsSim *sim, gpointer data)
 static void
 outcome (Run *run, int status, gboolean timed_out)
 {
-  SagaModel *m = run->app->model;
   MsSagaRecord *record = run->record;
   MsSim *sim = ms_cluster_sim (run->app->pod->cluster);
   const MsSagaStep *step = current_step (run);
@@ -271,23 +410,7 @@ outcome (Run *run, int status, gboolean timed_out)
       return;
     }
   counts->failed++;
-  switch (run->phase)
-    {
-    case PHASE_FORWARD:
-      ms_saga_run_compensate (run);
-      break;
-    case PHASE_COMPENSATE:
-      if (m->def->continue_on_compensation_failure)
-        next_compensation (run);
-      else
-        finish (run, MS_SAGA_FAILED);
-      break;
-    case PHASE_RELEASE:
-      next_release (run);
-      break;
-    default:
-      g_assert_not_reached ();
-    }
+  gave_up (run);
 }
 
 static void
@@ -331,9 +454,11 @@ ms_saga_run_step_timeout (MsSim *sim, gpointer data)
   ms_saga_run_compensate (run);
 }
 
-/* Appends the Scheduled event, then sends the command. */
+/* Sends the command the record names: its last Scheduled event's request
+ * id, for run's step and phase.  Called once per attempt, and again for
+ * the attempt a crash interrupted. */
 static void
-send_command (Run *run)
+transmit (Run *run)
 {
   MsSagaRecord *record = run->record;
   MsPod *pod = run->app->pod;
@@ -343,17 +468,7 @@ send_command (Run *run)
   gboolean forward = run->phase == PHASE_FORWARD;
   const char *name = forward ? step->name : step->compensation_name;
   const MsUrl *url = forward ? &step->url : &step->compensation_url;
-  static const MsSagaEventType types[] = {
-    MS_SAGA_EVENT_STEP_SCHEDULED, MS_SAGA_EVENT_COMPENSATION_SCHEDULED,
-    MS_SAGA_EVENT_RELEASE_SCHEDULED,
-  };
-
-  run->attempt++;
-  current_counts (run)->attempts++;
-  g_autofree char *request_id = g_strdup_printf ("%s/%s/%d", record->id, name, run->attempt);
-  MsSagaEvent event = { .type = types[run->phase], .step = run->step,
-                        .attempt = run->attempt, .detail = request_id };
-  ms_saga_run_append (run, &event);
+  const char *request_id = record->last_request_id;
 
   g_autofree char *message_id = g_strdup_printf ("%s/%s", record->id, name);
   g_autoptr (JsonBuilder) b = json_builder_new ();
@@ -391,9 +506,29 @@ send_command (Run *run)
   ms_pod_send (pod, run->call);
 }
 
-void
-ms_saga_run_start (SagaApp *app, MsSagaRecord *record, const MsTraceContext *trace,
-                   MsExchange *waiter)
+/* Appends the Scheduled event of the next attempt, then sends it. */
+static void
+send_command (Run *run)
+{
+  const MsSagaStep *step = current_step (run);
+  const char *name = run->phase == PHASE_FORWARD ? step->name : step->compensation_name;
+  static const MsSagaEventType types[] = {
+    MS_SAGA_EVENT_STEP_SCHEDULED, MS_SAGA_EVENT_COMPENSATION_SCHEDULED,
+    MS_SAGA_EVENT_RELEASE_SCHEDULED,
+  };
+
+  run->attempt++;
+  current_counts (run)->attempts++;
+  g_autofree char *request_id = g_strdup_printf ("%s/%s/%d", run->record->id, name,
+                                                 run->attempt);
+  MsSagaEvent event = { .type = types[run->phase], .step = run->step,
+                        .attempt = run->attempt, .detail = request_id };
+  ms_saga_run_append (run, &event);
+  transmit (run);
+}
+
+static Run *
+run_new (SagaApp *app, MsSagaRecord *record, const MsTraceContext *trace)
 {
   Run *run = g_new0 (Run, 1);
   run->app = app;
@@ -403,16 +538,28 @@ ms_saga_run_start (SagaApp *app, MsSagaRecord *record, const MsTraceContext *tra
   run->link.data = run;
   app->runs = g_list_concat (&run->link, app->runs);
   g_hash_table_insert (app->model->runs, record->id, run);
-  app->model->started++;
+  return run;
+}
+
+void
+ms_saga_run_start (SagaApp *app, MsSagaRecord *record, const MsTraceContext *trace,
+                   MsExchange *waiter)
+{
+  SagaModel *m = app->model;
+  Run *run = run_new (app, record, trace);
+  m->started++;
   if (waiter != NULL)
     g_ptr_array_add (run->waiters, waiter);
-  start_step (run, 0);
+  if (m->wait_for_lock)
+    g_queue_push_tail (user_queue (m, record->user), record);
+  begin (run, -1);
 }
 
 gboolean
 ms_saga_run_request_compensation (Run *run)
 {
-  if (run->phase != PHASE_FORWARD || run->record->compensation_requested)
+  if ((run->phase != PHASE_FORWARD && run->phase != PHASE_WAIT)
+      || run->record->compensation_requested)
     return FALSE;
   MsSagaEvent event = { .type = MS_SAGA_EVENT_COMPENSATION_REQUESTED, .step = run->step,
                         .detail = "compensation requested" };
@@ -422,4 +569,169 @@ ms_saga_run_request_compensation (Run *run)
   if (run->call == NULL)
     ms_saga_run_compensate (run);
   return TRUE;
+}
+
+/* Crash and restart. */
+
+void
+ms_saga_run_crash_all (SagaApp *app)
+{
+  g_autoptr (GPtrArray) waiters = g_ptr_array_new ();
+  while (app->runs != NULL)
+    {
+      Run *run = app->runs->data;
+      cancel_timers (run);
+      abandon_call (run);
+      for (guint i = 0; i < run->waiters->len; i++)
+        g_ptr_array_add (waiters, run->waiters->pdata[i]);
+      ms_saga_run_free (run);
+    }
+  /* The clients waiting for a saga's end lose their connection with the
+   * process.  Their sagas go on after the restart; GET /api/saga/{id}, or
+   * the same start again, finds them. */
+  for (guint i = 0; i < waiters->len; i++)
+    ms_exchange_finish (waiters->pdata[i], 0, 0, MS_RESET_CONNECTION_TERMINATION, NULL);
+}
+
+/* The last event that says where the saga's commands stand (requests,
+ * resumes and waits say nothing about them), or NULL before the first. */
+static const MsSagaEvent *
+last_command_event (const MsSagaRecord *record)
+{
+  for (guint i = record->history->len; i-- > 1;)
+    {
+      const MsSagaEvent *e = record->history->pdata[i];
+      if (e->type != MS_SAGA_EVENT_COMPENSATION_REQUESTED && e->type != MS_SAGA_EVENT_RESUMED
+          && e->type != MS_SAGA_EVENT_WAITING)
+        return e;
+    }
+  return NULL;
+}
+
+/* The latest event of type about step with attempt, or NULL. */
+static const MsSagaEvent *
+find_event (const MsSagaRecord *record, MsSagaEventType type, int step, int attempt)
+{
+  for (guint i = record->history->len; i-- > 0;)
+    {
+      const MsSagaEvent *e = record->history->pdata[i];
+      if (e->type == type && e->step == step && e->attempt == attempt)
+        return e;
+    }
+  return NULL;
+}
+
+/* Takes record's saga up on app's pod, from the record alone: the phase,
+ * step and attempt of the last command event, and the times of the
+ * events that started the step's deadline or the pending backoff.  The
+ * Run may end, and be freed, before this returns. */
+static void
+resume (SagaApp *app, MsSagaRecord *record)
+{
+  SagaModel *m = app->model;
+  MsSim *sim = ms_cluster_sim (app->pod->cluster);
+  MsTime now = ms_sim_now (sim);
+  static const MsTraceContext untraced = { 0 };
+  /* The start request's trace died with the process: what is sent from
+   * now on starts traces of its own. */
+  Run *run = run_new (app, record, &untraced);
+  const MsSagaEvent *e = last_command_event (record);
+  m->resumed++;
+  g_autofree char *detail = g_strdup_printf ("taken up by %s after a crash", app->pod->name);
+  MsSagaEvent resumed = { .type = MS_SAGA_EVENT_RESUMED, .step = -1, .detail = detail };
+  ms_saga_run_append (run, &resumed);
+  if (e == NULL)
+    {
+      const MsSagaEvent *waiting = find_event (record, MS_SAGA_EVENT_WAITING, -1, 0);
+      begin (run, waiting ? waiting->at : -1);
+      return;
+    }
+
+  gboolean scheduled = FALSE;
+  run->step = e->step;
+  run->attempt = e->attempt;
+  switch (e->type)
+    {
+    case MS_SAGA_EVENT_STEP_SCHEDULED:
+      scheduled = TRUE;
+      /* fall through */
+    case MS_SAGA_EVENT_STEP_COMPLETED:
+    case MS_SAGA_EVENT_STEP_FAILED:
+    case MS_SAGA_EVENT_STEP_TIMED_OUT:
+      run->phase = PHASE_FORWARD;
+      break;
+    case MS_SAGA_EVENT_COMPENSATION_SCHEDULED:
+      scheduled = TRUE;
+      /* fall through */
+    case MS_SAGA_EVENT_COMPENSATION_COMPLETED:
+    case MS_SAGA_EVENT_COMPENSATION_FAILED:
+      run->phase = PHASE_COMPENSATE;
+      break;
+    case MS_SAGA_EVENT_RELEASE_SCHEDULED:
+      scheduled = TRUE;
+      /* fall through */
+    default:
+      run->phase = PHASE_RELEASE;
+      break;
+    }
+  gboolean failure = e->type == MS_SAGA_EVENT_STEP_FAILED
+                     || e->type == MS_SAGA_EVENT_STEP_TIMED_OUT
+                     || e->type == MS_SAGA_EVENT_COMPENSATION_FAILED
+                     || e->type == MS_SAGA_EVENT_RELEASE_FAILED;
+  gboolean retry_pending = failure && !e->final;
+
+  if (run->phase == PHASE_FORWARD && (scheduled || retry_pending))
+    {
+      /* The step's deadline still counts from its first attempt. */
+      const MsSagaEvent *first = find_event (record, MS_SAGA_EVENT_STEP_SCHEDULED, e->step, 1);
+      const MsSagaStep *step = current_step (run);
+      run->step_began = first ? first->at : now;
+      if (step->step_timeout > 0)
+        {
+          MsTime left = run->step_began + step->step_timeout - now;
+          run->step_timer = ms_sim_schedule (sim, MAX (left, 0), ms_saga_run_step_timeout, run);
+          if (left <= 0)
+            return;
+        }
+    }
+  if (scheduled)
+    {
+      /* The same request id, hence the same message id: a participant that
+       * applied it before the crash answers from its store. */
+      transmit (run);
+      return;
+    }
+  if (retry_pending)
+    {
+      const MsSagaStep *step = current_step (run);
+      const MsSagaRetry *policy = run->phase == PHASE_FORWARD ? &step->retry
+                                  : &step->compensation_retry;
+      MsTime left = e->at + ms_saga_retry_delay (policy, e->attempt - 1) - now;
+      run->retry_timer = ms_sim_schedule (sim, MAX (left, 0), retry_fire, run);
+      return;
+    }
+  /* An outcome was written and the decision after it was not (the two
+   * are one event of the simulation today, so this is for robustness):
+   * take the decision now.  After a saga's end event, advancing in the
+   * release phase lets the locks go. */
+  if (failure)
+    gave_up (run);
+  else
+    advance (run);
+}
+
+void
+ms_saga_run_resume_all (SagaApp *app)
+{
+  SagaModel *m = app->model;
+  const GPtrArray *records = ms_saga_log_records (m->log);
+  /* O(sagas in the log) per restart; taking a saga up starts none. */
+  for (guint i = 0; i < records->len; i++)
+    {
+      MsSagaRecord *record = records->pdata[i];
+      gboolean finished = ms_saga_state_is_final (record->state)
+                          && release_todo (m, record) == 0;
+      if (!finished && !g_hash_table_contains (m->runs, record->id))
+        resume (app, record);
+    }
 }
