@@ -25,6 +25,7 @@
 #include <libsoup/soup.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #define MAX_BODY (64 * 1024)
 
@@ -281,6 +282,24 @@ handle (SoupServer *server, SoupServerMessage *msg, const char *path, GHashTable
   ms_pod_send (from, ex);
 }
 
+/* A listening socket with a backlog as deep as the kernel allows.
+ * soup_server_listen() keeps GSocket's default of 10 pending connections:
+ * when 200 clients connect at once the kernel drops the rest of their
+ * handshakes, and they retry after 1, 3 and 7 s, which a load test reads
+ * as multi-second latencies and timeouts that are not the simulation's. */
+static GSocket *
+listen_socket (GSocketAddress *address, GError **error)
+{
+  g_autoptr (GSocket) socket = g_socket_new (g_socket_address_get_family (address),
+                                             G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, error);
+  if (socket == NULL)
+    return NULL;
+  g_socket_set_listen_backlog (socket, SOMAXCONN);
+  if (!g_socket_bind (socket, address, TRUE, error) || !g_socket_listen (socket, error))
+    return NULL;
+  return g_steal_pointer (&socket);
+}
+
 static gboolean
 on_signal (gpointer data)
 {
@@ -329,7 +348,8 @@ ms_serve_run (const char *file, const char *bind, int port, double speed, gboole
       return 2;
     }
   g_autoptr (GSocketAddress) socket_address = g_inet_socket_address_new (address, (guint16) port);
-  if (!soup_server_listen (s.server, socket_address, 0, &error))
+  g_autoptr (GSocket) listener = listen_socket (socket_address, &error);
+  if (listener == NULL || !soup_server_listen_socket (s.server, listener, 0, &error))
     {
       fprintf (stderr, "meshsim: error: cannot listen on %s:%d: %s\n", bind, port, error->message);
       return 2;
