@@ -269,7 +269,8 @@ struct _MsBody {
   guint n_members;      /* 0 for a text body */
   MsBody *base;         /* composite: the object members are added to */
   char *text;           /* text body */
-  gsize length;
+  gsize length;         /* of the text, or of a composite once length_known */
+  gboolean length_known;
   const char **names;   /* composite: interned member names */
   MsBody **members;
 };
@@ -336,21 +337,22 @@ write_string (const char *s, GString *out)
   g_string_append_c (out, '"');
 }
 
-void
-ms_body_write (const MsBody *body, GString *out)
+/* The length write_string gives s. */
+static gsize
+quoted_length (const char *s)
 {
-  if (body == NULL)
-    {
-      g_string_append (out, "null");
-      return;
-    }
-  if (body->text != NULL)
-    {
-      g_string_append_len (out, body->text, body->length);
-      return;
-    }
-  /* A composite: the base object's members (without its closing brace),
-   * then each call's body under its name. */
+  gsize length = 2;
+  for (; *s; s++)
+    length += (*s == '"' || *s == '\\') ? 2 : 1;
+  return length;
+}
+
+/* A composite's opening: "{" and the base object's members (without its
+ * closing brace), or the base under "body" if it is not an object.
+ * Returns TRUE if a member was written after the "{". */
+static gboolean
+write_opening (const MsBody *body, GString *out)
+{
   gsize mark = out->len;
   if (body->base != NULL)
     ms_body_write (body->base, out);
@@ -360,7 +362,7 @@ ms_body_write (const MsBody *body, GString *out)
   if (out->len > mark && out->str[out->len - 1] == '}' && out->str[mark] == '{')
     {
       g_string_truncate (out, out->len - 1);
-      for (gsize i = mark + 1; i < out->len; i++)
+      for (gsize i = mark + 1; i < out->len && empty; i++)
         if (!g_ascii_isspace (out->str[i]))
           empty = FALSE;
     }
@@ -377,6 +379,24 @@ ms_body_write (const MsBody *body, GString *out)
           empty = FALSE;
         }
     }
+  return !empty;
+}
+
+void
+ms_body_write (const MsBody *body, GString *out)
+{
+  if (body == NULL)
+    {
+      g_string_append (out, "null");
+      return;
+    }
+  if (body->text != NULL)
+    {
+      g_string_append_len (out, body->text, body->length);
+      return;
+    }
+  /* A composite: the opening, then each call's body under its name. */
+  gboolean empty = !write_opening (body, out);
   for (guint i = 0; i < body->n_members; i++)
     {
       if (!empty)
@@ -394,11 +414,25 @@ ms_body_length (const MsBody *body)
 {
   if (body == NULL)
     return 0;
-  if (body->text != NULL)
+  if (body->text != NULL || body->length_known)
     return body->length;
-  GString *out = g_string_new (NULL);
-  ms_body_write (body, out);
-  gsize length = out->len;
-  g_string_free (out, TRUE);
-  return length;
+  /* A composite, as ms_body_write would write it: only the opening (the
+   * base, usually a short text) is written out; the members count by
+   * their own lengths, which are kept, because telemetry asks at every
+   * proxy a body passes and a response nests the bodies of the calls
+   * below it.  Bodies are immutable, which keeps the memo right; the cast
+   * is for the memo only. */
+  g_autoptr (GString) opening = g_string_new (NULL);
+  gboolean empty = !write_opening (body, opening);
+  gsize length = opening->len;
+  for (guint i = 0; i < body->n_members; i++)
+    {
+      length += (empty ? 0 : 1) + quoted_length (body->names[i]) + 1;
+      length += body->members[i] ? ms_body_length (body->members[i]) : strlen ("null");
+      empty = FALSE;
+    }
+  MsBody *memo = (MsBody *) body;
+  memo->length = length + 1;    /* the closing brace */
+  memo->length_known = TRUE;
+  return memo->length;
 }

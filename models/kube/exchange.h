@@ -182,7 +182,8 @@ void ms_body_unref (MsBody *body);
 /* Appends the body's text; a composite is written as a JSON object.  A NULL
  * body writes "null". */
 void ms_body_write (const MsBody *body, GString *out);
-/* Length in bytes of the written form. */
+/* Length in bytes of the written form (a composite is written once, on the
+ * first call, and the length kept). */
 gsize ms_body_length (const MsBody *body);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (MsExchange, ms_exchange_unref)

@@ -162,7 +162,8 @@ static void
 report_inbound (MsProxy *proxy, const MsExchange *ex, int status, MsBody *body, MsTime start,
                 const char *details)
 {
-  g_autofree char *cluster = g_strdup_printf ("inbound|%d||", ms_proxy_target_port (ex));
+  MsTelemetry *telemetry = proxy->mesh->telemetry;
+  const char *cluster = ms_telemetry_inbound_cluster (telemetry, ms_proxy_target_port (ex));
   MsTelemetryRecord r = {
     .source = FALSE, .proxy = proxy->pod, .client = ex->source, .server = proxy->pod,
     .service = ex->service, .request = ex->request, .cluster = cluster, .status = status,
@@ -170,7 +171,7 @@ report_inbound (MsProxy *proxy, const MsExchange *ex, int status, MsBody *body, 
     .request_bytes = ms_body_length (ex->request->body), .response_bytes = ms_body_length (body),
     .mtls = ex->mtls, .details = details,
   };
-  ms_telemetry_record (proxy->mesh->telemetry, &r);
+  ms_telemetry_record (telemetry, &r);
 }
 
 typedef struct {

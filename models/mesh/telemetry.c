@@ -3,9 +3,17 @@
  * Metrics are kept as one entry per distinct label set (a string key built
  * from the labels in Istio's order), each with its counter and three
  * histograms; they are written sorted by key, so the file does not depend
- * on hash order.  The access log is built in memory in completion order and
- * written at the end.  The graph and the time series come from the source
+ * on hash order.  The access log is written to its file as the run goes,
+ * in completion order.  The graph and the time series come from the source
  * reports only (what client proxies saw), per (client workload, Service).
+ *
+ * Every output is on the hot path when it is asked for: a proxy reports
+ * each request it handles, 600,000 reports for 100,000 requests through
+ * the bench chain.  So whatever a report's outputs take from who reported
+ * it, between which pods and with what outcome (its Path) is looked up
+ * with one hash lookup and made once: the metric series, the graph edge,
+ * and most of the access-log line.  Per report there remain counters and
+ * the few access-log fields that change with every request.
  */
 #include "models/mesh/telemetry.h"
 
@@ -51,8 +59,36 @@ typedef struct {
   guint64 requests, errors;
   MsHistogram *latency;
   GArray *seconds;          /* Second, index = second of the run */
-  GHashTable *versions;     /* destination workload (borrowed) -> requests (for the graph) */
+  GHashTable *versions;     /* destination workload (borrowed) -> guint64 * requests (for the graph) */
 } Edge;
+
+/* What a report's outputs depend on, apart from its times, sizes and
+ * request line.  Pods, Services and Envoy clusters live as long as the
+ * run, hosts are interned and details are string constants, so pointers
+ * identify them. */
+typedef struct {
+  const MsPod *proxy, *client, *server;
+  const MsService *service;
+  const char *cluster;
+  const char *host;
+  const char *details;
+  int status;
+  guint32 flags;
+  gboolean source, mtls;
+} PathKey;
+
+/* What is made once per PathKey. */
+typedef struct {
+  PathKey key;
+  Series *series;           /* NULL without metrics (borrowed from series) */
+  Edge *edge;               /* NULL for destination reports or without graph/series */
+  guint64 *server_requests; /* edge->versions' count for the server's workload, or NULL */
+  /* The access log, from %RESPONSE_CODE% up to %UPSTREAM_TRANSFER_FAILURE_REASON%
+   * and from %REQ(:AUTHORITY)% to the end of the line. */
+  char *log_outcome, *log_tail;
+  gsize log_outcome_length, log_tail_length;
+  gboolean log_upstream_time; /* %RESP(X-ENVOY-UPSTREAM-SERVICE-TIME)% is set */
+} Path;
 
 struct _MsTelemetry {
   MsTelemetryOutputs outputs;
@@ -60,13 +96,15 @@ struct _MsTelemetry {
   MsTracer tracer;
   MsRandom random;          /* span ids and sampling, stream "traces" */
   GString *spans;           /* Zipkin v2 span objects, comma-separated */
+  GHashTable *endpoints;    /* MsPod * -> GString *, its Zipkin endpoint */
   guint64 n_spans;
   GHashTable *series;       /* labels -> Series * */
-  GHashTable *series_by_key; /* SeriesKey * -> Series * (borrowed), to skip formatting */
-  GHashTable *addresses;    /* MsPod * -> its access-log address, made once */
-  GHashTable *edges_by_key; /* EdgeKey * -> Edge * (borrowed), to skip formatting */
+  GHashTable *reports;      /* PathKey * -> Path * */
+  GHashTable *inbound_clusters; /* target port -> "inbound|PORT||" */
   GString *access_log;      /* lines not yet written to access_file */
   FILE *access_file;        /* written as the run goes: it is the biggest output */
+  gint64 log_second;        /* the second log_clock holds, or -1 */
+  char log_clock[20];       /* "1970-01-01THH:MM:SS." */
   GHashTable *edges;        /* "source\tdestination" -> Edge * */
 };
 
@@ -92,55 +130,45 @@ edge_free (gpointer data)
   g_free (e);
 }
 
-/* What a series' labels are made from (see format_labels). */
-typedef struct {
-  const MsPod *client, *server;
-  const MsService *service;
-  int status;
-  guint32 flags;
-  gboolean source, mtls;
-} SeriesKey;
+static void
+string_free (gpointer data)
+{
+  g_string_free (data, TRUE);
+}
+
+static void
+path_free (gpointer data)
+{
+  Path *p = data;
+  g_free (p->log_outcome);
+  g_free (p->log_tail);
+  g_free (p);
+}
 
 static guint
-series_key_hash (gconstpointer p)
+path_key_hash (gconstpointer data)
 {
-  const SeriesKey *k = p;
-  guint h = g_direct_hash (k->client);
+  const PathKey *k = data;
+  guint h = g_direct_hash (k->proxy);
+  h = h * 31 + g_direct_hash (k->client);
   h = h * 31 + g_direct_hash (k->server);
   h = h * 31 + g_direct_hash (k->service);
+  h = h * 31 + g_direct_hash (k->cluster);
+  h = h * 31 + g_direct_hash (k->host);
+  h = h * 31 + g_direct_hash (k->details);
   h = h * 31 + (guint) k->status;
   h = h * 31 + k->flags;
   return h * 4 + (guint) (k->source * 2 + k->mtls);
 }
 
 static gboolean
-series_key_equal (gconstpointer a, gconstpointer b)
+path_key_equal (gconstpointer a, gconstpointer b)
 {
-  const SeriesKey *x = a, *y = b;
-  return x->client == y->client && x->server == y->server && x->service == y->service
-         && x->status == y->status && x->flags == y->flags && x->source == y->source
-         && x->mtls == y->mtls;
-}
-
-/* The client pod and the destination (a Service's name or an interned
- * host) an edge is made from. */
-typedef struct {
-  const MsPod *client;
-  const char *destination;
-} EdgeKey;
-
-static guint
-edge_key_hash (gconstpointer p)
-{
-  const EdgeKey *k = p;
-  return g_direct_hash (k->client) * 31 + g_direct_hash (k->destination);
-}
-
-static gboolean
-edge_key_equal (gconstpointer a, gconstpointer b)
-{
-  const EdgeKey *x = a, *y = b;
-  return x->client == y->client && x->destination == y->destination;
+  const PathKey *x = a, *y = b;
+  return x->proxy == y->proxy && x->client == y->client && x->server == y->server
+         && x->service == y->service && x->cluster == y->cluster && x->host == y->host
+         && x->details == y->details && x->status == y->status && x->flags == y->flags
+         && x->source == y->source && x->mtls == y->mtls;
 }
 
 MsTelemetry *
@@ -167,11 +195,13 @@ ms_telemetry_new (const MsTelemetryOutputs *outputs, GError **error)
                                      outputs->live_metrics, t->paths[4], outputs->trace_sample,
                                      outputs->series };
   t->spans = g_string_new (NULL);
+  t->endpoints = g_hash_table_new_full (NULL, NULL, NULL, string_free);
   t->series = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, series_free);
-  t->series_by_key = g_hash_table_new_full (series_key_hash, series_key_equal, g_free, NULL);
-  t->addresses = g_hash_table_new_full (NULL, NULL, NULL, g_free);
-  t->edges_by_key = g_hash_table_new_full (edge_key_hash, edge_key_equal, g_free, NULL);
+  /* The key is the Path's first member. */
+  t->reports = g_hash_table_new_full (path_key_hash, path_key_equal, NULL, path_free);
+  t->inbound_clusters = g_hash_table_new_full (NULL, NULL, NULL, g_free);
   t->access_log = g_string_new (NULL);
+  t->log_second = -1;
   t->edges = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, edge_free);
   if (outputs->access_log != NULL
       && (t->access_file = fopen (outputs->access_log, "w")) == NULL)
@@ -201,15 +231,27 @@ ms_telemetry_free (MsTelemetry *t)
   for (int i = 0; i < 5; i++)
     g_free (t->paths[i]);
   g_string_free (t->spans, TRUE);
-  g_hash_table_unref (t->series_by_key);
-  g_hash_table_unref (t->addresses);
-  g_hash_table_unref (t->edges_by_key);
+  g_hash_table_unref (t->endpoints);
+  g_hash_table_unref (t->reports);
+  g_hash_table_unref (t->inbound_clusters);
   g_hash_table_unref (t->series);
   g_string_free (t->access_log, TRUE);
   if (t->access_file != NULL)
     fclose (t->access_file);
   g_hash_table_unref (t->edges);
   g_free (t);
+}
+
+const char *
+ms_telemetry_inbound_cluster (MsTelemetry *t, int port)
+{
+  char *name = g_hash_table_lookup (t->inbound_clusters, GINT_TO_POINTER (port));
+  if (name == NULL)
+    {
+      name = g_strdup_printf ("inbound|%d||", port);
+      g_hash_table_insert (t->inbound_clusters, GINT_TO_POINTER (port), name);
+    }
+  return name;
 }
 
 /* Labels. */
@@ -302,6 +344,7 @@ bucket_add (Buckets *b, const double *bounds, guint n, double value)
   b->count++;
 }
 
+
 /* The access log: Istio's default TEXT format, one line per proxy per
  * request.  Addresses are made up but stable: one per pod. */
 static void
@@ -317,148 +360,166 @@ pod_address (const MsPod *pod, char *buf, gsize size)
               80);
 }
 
-/* A decimal integer, without printf (the access log writes millions). */
+/* Istio's default format:
+ * [%START_TIME%] "%REQ(:METHOD)% %REQ(X-ENVOY-ORIGINAL-PATH?:PATH)% %PROTOCOL%"
+ * %RESPONSE_CODE% %RESPONSE_FLAGS% %RESPONSE_CODE_DETAILS%
+ * %CONNECTION_TERMINATION_DETAILS% "%UPSTREAM_TRANSPORT_FAILURE_REASON%"
+ * %BYTES_RECEIVED% %BYTES_SENT% %DURATION% %RESP(X-ENVOY-UPSTREAM-SERVICE-TIME)%
+ * "%REQ(X-FORWARDED-FOR)%" "%REQ(USER-AGENT)%" "%REQ(X-REQUEST-ID)%"
+ * "%REQ(:AUTHORITY)%" "%UPSTREAM_HOST%" %UPSTREAM_CLUSTER% %UPSTREAM_LOCAL_ADDRESS%
+ * %DOWNSTREAM_LOCAL_ADDRESS% %DOWNSTREAM_REMOTE_ADDRESS% %REQUESTED_SERVER_NAME%
+ * %ROUTE_NAME%
+ * The fields that depend on the path only are made here, once per path:
+ * from %RESPONSE_CODE% to "%UPSTREAM_TRANSPORT_FAILURE_REASON%" (the
+ * outcome), and from "%REQ(:AUTHORITY)%" to the end (the tail). */
 static void
-append_int (GString *out, gint64 value)
+path_log_pieces (Path *path, const MsTelemetryRecord *r)
 {
-  char buf[24];
-  char *end = buf + sizeof buf, *p = end;
-  guint64 v = value < 0 ? -(guint64) value : (guint64) value;
+  char flags[64], up[32], down[32], local[32];
+  pod_address (r->source ? r->server : r->proxy, up, sizeof up);
+  pod_address (r->source ? r->proxy : r->client, down, sizeof down);
+  pod_address (r->proxy, local, sizeof local);
+  const char *details = r->details ? r->details
+                        : r->status == 0 ? "upstream_reset_before_response_started"
+                        : (r->flags & MS_FLAG_NR) ? "route_not_found"
+                        : r->flags ? "local_reply" : "via_upstream";
+  path->log_outcome = g_strdup_printf ("%d %s %s - \"-\" ", r->status,
+                                       ms_response_flags_format (r->flags, flags), details);
+  path->log_outcome_length = strlen (path->log_outcome);
+  path->log_tail = g_strdup_printf ("\"%s\" \"%s\" %s %s %s %s - %s\n", r->request->host,
+                                    r->server ? up : "-", r->cluster ? r->cluster : "-",
+                                    r->server ? local : "-", r->source ? up : local, down,
+                                    r->source ? "default" : "-");
+  path->log_tail_length = strlen (path->log_tail);
+  path->log_upstream_time = r->server != NULL && r->status != 0;
+}
+
+/* The line is written straight into the access_log buffer, its room
+ * reserved once, because going through GString per field cost more than
+ * the rest of the run (600,000 lines of 23 fields for the bench chain). */
+static char *
+put (char *p, const char *s, gsize length)
+{
+  memcpy (p, s, length);
+  return p + length;
+}
+
+/* A string constant: its length is known when compiling. */
+#define put_literal(p, s) put (p, s, sizeof s - 1)
+
+/* A decimal integer, without printf. */
+#define INT_DIGITS 20
+static char *
+put_int (char *p, guint64 value)
+{
+  char buf[INT_DIGITS];
+  char *end = buf + sizeof buf, *q = end;
   do
-    *--p = (char) ('0' + v % 10);
-  while ((v /= 10) != 0);
-  if (value < 0)
-    *--p = '-';
-  g_string_append_len (out, p, end - p);
+    *--q = (char) ('0' + value % 10);
+  while ((value /= 10) != 0);
+  return put (p, q, end - q);
 }
 
 /* value as exactly width digits, zero-padded. */
-static void
-append_digits (GString *out, gint64 value, int width)
+static char *
+put_digits (char *p, gint64 value, int width)
 {
-  char buf[8];
   for (int i = width - 1; i >= 0; i--, value /= 10)
-    buf[i] = (char) ('0' + value % 10);
-  g_string_append_len (out, buf, width);
+    p[i] = (char) ('0' + value % 10);
+  return p + width;
 }
 
-static void
-append_time (GString *out, MsTime t)
+/* %START_TIME% as 1970-01-01T00:00:00.000Z (the run starts at the Unix
+ * epoch).  Lines come in completion order, so most share their second with
+ * the line before, and the text up to the second is kept. */
+#define CLOCK_LENGTH 24
+static char *
+put_time (MsTelemetry *t, char *p, MsTime time)
 {
-  /* The run starts at the Unix epoch. */
-  gint64 ms = t / 1000;
+  gint64 ms = time / 1000;
   gint64 s = ms / 1000;
-  g_string_append (out, "1970-01-01T");
-  append_digits (out, (s / 3600) % 24, 2);
-  g_string_append_c (out, ':');
-  append_digits (out, (s / 60) % 60, 2);
-  g_string_append_c (out, ':');
-  append_digits (out, s % 60, 2);
-  g_string_append_c (out, '.');
-  append_digits (out, ms % 1000, 3);
-  g_string_append_c (out, 'Z');
+  if (s != t->log_second)
+    {
+      char *c = t->log_clock;
+      c = put_literal (c, "1970-01-01T");
+      c = put_digits (c, (s / 3600) % 24, 2);
+      *c++ = ':';
+      c = put_digits (c, (s / 60) % 60, 2);
+      *c++ = ':';
+      c = put_digits (c, s % 60, 2);
+      *c = '.';
+      t->log_second = s;
+    }
+  p = put (p, t->log_clock, sizeof t->log_clock);
+  p = put_digits (p, ms % 1000, 3);
+  *p++ = 'Z';
+  return p;
 }
 
-/* pod_address, made once per pod. */
+/* A quoted request header's value, or "-". */
 static const char *
-log_address (MsTelemetry *t, const MsPod *pod)
+header_or_dash (const MsRequest *q, const char *name)
 {
-  if (pod == NULL)
-    return "-";
-  char *address = g_hash_table_lookup (t->addresses, pod);
-  if (address == NULL)
-    {
-      char buf[32];
-      pod_address (pod, buf, sizeof buf);
-      address = g_strdup (buf);
-      g_hash_table_insert (t->addresses, (gpointer) pod, address);
-    }
-  return address;
+  const char *value = ms_request_header (q, name);
+  return value ? value : "-";
 }
 
 static void
-log_line (MsTelemetry *t, const MsTelemetryRecord *r)
+log_line (MsTelemetry *t, const Path *path, const MsTelemetryRecord *r)
 {
-  GString *out = t->access_log;
-  char flags[64];
   const MsRequest *q = r->request;
-  const char *id = ms_request_header (q, "x-request-id");
-  const char *agent = ms_request_header (q, "user-agent");
-  const char *up = log_address (t, r->source ? r->server : r->proxy);
-  const char *down = log_address (t, r->source ? r->proxy : r->client);
-  const char *local = log_address (t, r->proxy);
-  g_string_append_c (out, '[');
-  append_time (out, r->start);
-  /* Istio's default format:
-   * [%START_TIME%] "%REQ(:METHOD)% %REQ(X-ENVOY-ORIGINAL-PATH?:PATH)% %PROTOCOL%"
-   * %RESPONSE_CODE% %RESPONSE_FLAGS% %RESPONSE_CODE_DETAILS%
-   * %CONNECTION_TERMINATION_DETAILS% "%UPSTREAM_TRANSPORT_FAILURE_REASON%"
-   * %BYTES_RECEIVED% %BYTES_SENT% %DURATION% %RESP(X-ENVOY-UPSTREAM-SERVICE-TIME)%
-   * "%REQ(X-FORWARDED-FOR)%" "%REQ(USER-AGENT)%" "%REQ(X-REQUEST-ID)%"
-   * "%REQ(:AUTHORITY)%" "%UPSTREAM_HOST%" %UPSTREAM_CLUSTER% %UPSTREAM_LOCAL_ADDRESS%
-   * %DOWNSTREAM_LOCAL_ADDRESS% %DOWNSTREAM_REMOTE_ADDRESS% %REQUESTED_SERVER_NAME%
-   * %ROUTE_NAME% */
+  const char *agent = header_or_dash (q, "user-agent");
+  const char *id = header_or_dash (q, "x-request-id");
+  gsize method = strlen (q->method), target = strlen (q->path);
+  gsize agent_length = strlen (agent), id_length = strlen (id);
+  /* Room for the strings, the time, four numbers and the fixed text
+   * between them (48 bytes; 64 leaves a margin). */
+  gsize most = method + target + agent_length + id_length + path->log_outcome_length
+               + path->log_tail_length + CLOCK_LENGTH + 4 * INT_DIGITS + 64;
+  GString *out = t->access_log;
+  gsize start = out->len;
+  g_string_set_size (out, start + most);
+  char *p = out->str + start;
   gint64 duration_ms = (r->end - r->start) / 1000;
-  g_string_append (out, "] \"");
-  g_string_append (out, q->method);
-  g_string_append_c (out, ' ');
-  g_string_append (out, q->path);
-  g_string_append (out, " HTTP/1.1\" ");
-  append_int (out, r->status);
-  g_string_append_c (out, ' ');
-  g_string_append (out, ms_response_flags_format (r->flags, flags));
-  g_string_append_c (out, ' ');
-  g_string_append (out, r->details ? r->details
-                        : r->status == 0 ? "upstream_reset_before_response_started"
-                        : (r->flags & MS_FLAG_NR) ? "route_not_found"
-                        : r->flags ? "local_reply" : "via_upstream");
-  g_string_append (out, " - \"-\" ");
-  append_int (out, (gint64) r->request_bytes);
-  g_string_append_c (out, ' ');
-  append_int (out, (gint64) r->response_bytes);
-  g_string_append_c (out, ' ');
-  append_int (out, duration_ms);
-  g_string_append_c (out, ' ');
-  if (r->server != NULL && r->status != 0)
-    append_int (out, duration_ms);
+  *p++ = '[';
+  p = put_time (t, p, r->start);
+  p = put_literal (p, "] \"");
+  p = put (p, q->method, method);
+  *p++ = ' ';
+  p = put (p, q->path, target);
+  p = put_literal (p, " HTTP/1.1\" ");
+  p = put (p, path->log_outcome, path->log_outcome_length);
+  p = put_int (p, r->request_bytes);
+  *p++ = ' ';
+  p = put_int (p, r->response_bytes);
+  *p++ = ' ';
+  p = put_int (p, duration_ms);
+  *p++ = ' ';
+  if (path->log_upstream_time)
+    p = put_int (p, duration_ms);
   else
-    g_string_append_c (out, '-');
-  g_string_append (out, " \"-\" \"");
-  g_string_append (out, agent ? agent : "-");
-  g_string_append (out, "\" \"");
-  g_string_append (out, id ? id : "-");
-  g_string_append (out, "\" \"");
-  g_string_append (out, q->host);
-  g_string_append (out, "\" \"");
-  g_string_append (out, r->server ? up : "-");
-  g_string_append (out, "\" ");
-  g_string_append (out, r->cluster ? r->cluster : "-");
-  g_string_append_c (out, ' ');
-  g_string_append (out, r->server ? local : "-");
-  g_string_append_c (out, ' ');
-  g_string_append (out, r->source ? up : local);
-  g_string_append_c (out, ' ');
-  g_string_append (out, down);
-  g_string_append (out, " - ");
-  g_string_append (out, r->source ? "default" : "-");
-  g_string_append_c (out, '\n');
+    *p++ = '-';
+  p = put_literal (p, " \"-\" \"");
+  p = put (p, agent, agent_length);
+  p = put_literal (p, "\" \"");
+  p = put (p, id, id_length);
+  p = put_literal (p, "\" ");
+  p = put (p, path->log_tail, path->log_tail_length);
+  g_assert (p <= out->str + start + most);
+  g_string_truncate (out, p - out->str);
   if (out->len >= 1 << 16)
     flush_access_log (t);
 }
 
+/* The graph and time series edge a source report counts into, and the
+ * count for its server's workload. */
 static void
-count_edge (MsTelemetry *t, const MsTelemetryRecord *r)
+path_edge (MsTelemetry *t, Path *path, const MsTelemetryRecord *r)
 {
   const char *source = workload_of (r->client);
   const char *destination = r->service ? r->service->name : r->request->host;
-  EdgeKey fast = { r->client, destination };
-  Edge *e = g_hash_table_lookup (t->edges_by_key, &fast);
-  g_autofree char *key = NULL;
-  if (e == NULL)
-    {
-      key = g_strdup_printf ("%s\t%s", source ? source : "unknown", destination);
-      e = g_hash_table_lookup (t->edges, key);
-    }
+  g_autofree char *key = g_strdup_printf ("%s\t%s", source ? source : "unknown", destination);
+  Edge *e = g_hash_table_lookup (t->edges, key);
   if (e == NULL)
     {
       e = g_new0 (Edge, 1);
@@ -467,22 +528,32 @@ count_edge (MsTelemetry *t, const MsTelemetryRecord *r)
       e->latency = ms_histogram_new ();
       e->seconds = g_array_new (FALSE, TRUE, sizeof (Second));
       /* Keys are the pods' names, which outlive the telemetry. */
-      e->versions = g_hash_table_new (g_str_hash, g_str_equal);
-      g_hash_table_insert (t->edges, g_strdup (key), e);
+      e->versions = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, g_free);
+      g_hash_table_insert (t->edges, g_steal_pointer (&key), e);
     }
-  if (key != NULL)
-    g_hash_table_insert (t->edges_by_key, g_memdup2 (&fast, sizeof fast), e);
+  path->edge = e;
+  const char *workload = workload_of (r->server);
+  if (workload != NULL)
+    {
+      path->server_requests = g_hash_table_lookup (e->versions, workload);
+      if (path->server_requests == NULL)
+        {
+          path->server_requests = g_new0 (guint64, 1);
+          g_hash_table_insert (e->versions, (gpointer) workload, path->server_requests);
+        }
+    }
+}
+
+static void
+count_edge (const Path *path, const MsTelemetryRecord *r)
+{
+  Edge *e = path->edge;
   gboolean error = r->status == 0 || r->status >= 500;
   e->requests++;
   e->errors += error;
   ms_histogram_record (e->latency, r->end - r->start);
-  const char *workload = workload_of (r->server);
-  if (workload != NULL)
-    {
-      gpointer n = g_hash_table_lookup (e->versions, workload);
-      g_hash_table_insert (e->versions, (gpointer) workload,
-                           GSIZE_TO_POINTER (GPOINTER_TO_SIZE (n) + 1));
-    }
+  if (path->server_requests != NULL)
+    (*path->server_requests)++;
   guint second = (guint) (r->end / G_USEC_PER_SEC);
   if (second >= e->seconds->len)
     g_array_set_size (e->seconds, second + 1);
@@ -501,39 +572,54 @@ count_edge (MsTelemetry *t, const MsTelemetryRecord *r)
   ms_histogram_record (sec->latency, r->end - r->start);
 }
 
+/* The report's Path, made on its first report. */
+static const Path *
+path_of (MsTelemetry *t, const MsTelemetryRecord *r)
+{
+  PathKey key = { r->proxy, r->client, r->server, r->service, r->cluster, r->request->host,
+                  r->details, r->status, r->flags, r->source != FALSE, r->mtls != FALSE };
+  Path *path = g_hash_table_lookup (t->reports, &key);
+  if (path != NULL)
+    return path;
+  path = g_new0 (Path, 1);
+  path->key = key;
+  if (t->outputs.metrics != NULL || t->outputs.live_metrics)
+    {
+      char *labels = format_labels (r);
+      path->series = g_hash_table_lookup (t->series, labels);
+      if (path->series == NULL)
+        {
+          path->series = g_new0 (Series, 1);
+          path->series->labels = labels;
+          g_hash_table_insert (t->series, labels, path->series);
+        }
+      else
+        g_free (labels);
+    }
+  if (t->outputs.access_log != NULL)
+    path_log_pieces (path, r);
+  if (r->source && (t->outputs.graph != NULL || t->outputs.timeseries != NULL || t->outputs.series))
+    path_edge (t, path, r);
+  g_hash_table_insert (t->reports, &path->key, path);
+  return path;
+}
+
 void
 ms_telemetry_record (MsTelemetry *t, const MsTelemetryRecord *r)
 {
-  if (t->outputs.metrics != NULL || t->outputs.live_metrics)
+  const Path *path = path_of (t, r);
+  Series *s = path->series;
+  if (s != NULL)
     {
-      /* Every label is a function of these, so the label text is formatted
-       * once per combination, not once per request. */
-      SeriesKey key = { r->client, r->server, r->service, r->status, r->flags,
-                        r->source != FALSE, r->mtls != FALSE };
-      Series *s = g_hash_table_lookup (t->series_by_key, &key);
-      if (s == NULL)
-        {
-          char *labels = format_labels (r);
-          s = g_hash_table_lookup (t->series, labels);
-          if (s == NULL)
-            {
-              s = g_new0 (Series, 1);
-              s->labels = labels;
-              g_hash_table_insert (t->series, s->labels, s);
-            }
-          else
-            g_free (labels);
-          g_hash_table_insert (t->series_by_key, g_memdup2 (&key, sizeof key), s);
-        }
       s->requests++;
       bucket_add (&s->duration, duration_buckets, N_DURATION, (double) (r->end - r->start) / 1000.0);
       bucket_add (&s->request_bytes, byte_buckets, N_BYTES, (double) r->request_bytes);
       bucket_add (&s->response_bytes, byte_buckets, N_BYTES, (double) r->response_bytes);
     }
   if (t->outputs.access_log != NULL)
-    log_line (t, r);
-  if (r->source && (t->outputs.graph != NULL || t->outputs.timeseries != NULL || t->outputs.series))
-    count_edge (t, r);
+    log_line (t, path, r);
+  if (path->edge != NULL)
+    count_edge (path, r);
 }
 
 /* Writing. */
@@ -699,7 +785,7 @@ graph_text (MsTelemetry *t, MsTime end, gboolean mermaid)
       for (guint k = 0; k < workloads->len; k++)
         {
           const char *w = workloads->pdata[k];
-          guint64 n = GPOINTER_TO_SIZE (g_hash_table_lookup (e->versions, w));
+          guint64 n = *(const guint64 *) g_hash_table_lookup (e->versions, w);
           g_autofree char *workload_id = mermaid_id ("w_", w);
           if (mermaid)
             g_string_append_printf (out, "  %s((\"%s\")) -->|\"%" G_GUINT64_FORMAT "\"| %s[\"%s\"]\n",
@@ -839,19 +925,38 @@ json_string (GString *out, const char *s)
   g_string_append_c (out, '"');
 }
 
-static void
-endpoint (GString *out, const char *key, const MsPod *pod)
+/* A pod as a Zipkin endpoint, {"serviceName":...,"ipv4":...}, made once
+ * per pod: a traced request has a span per proxy and app it passes. */
+static const char *
+endpoint (MsTelemetry *t, const MsPod *pod)
 {
+  GString *text = g_hash_table_lookup (t->endpoints, pod);
+  if (text != NULL)
+    return text->str;
   char address[32];
   pod_address (pod, address, sizeof address);
   *strchr (address, ':') = '\0';
   g_autofree char *service = g_strdup_printf ("%s.%s", workload_of (pod),
                                               pod->namespace_ ? pod->namespace_ : "outside");
-  g_string_append_printf (out, ",\"%s\":{\"serviceName\":", key);
-  json_string (out, service);
-  g_string_append_printf (out, ",\"ipv4\":\"%s\"}", address);
+  text = g_string_new ("{\"serviceName\":");
+  json_string (text, service);
+  g_string_append_printf (text, ",\"ipv4\":\"%s\"}", address);
+  g_hash_table_insert (t->endpoints, (gpointer) pod, text);
+  return text->str;
 }
 
+/* An id as 16 lowercase hex digits, as Zipkin writes them. */
+static char *
+put_hex (char *p, guint64 id)
+{
+  for (int i = 15; i >= 0; i--, id >>= 4)
+    p[i] = "0123456789abcdef"[id & 0xf];
+  return p + 16;
+}
+
+/* The span is written without printf, because with --trace-sample 1
+ * every request makes a dozen spans: the fixed-width head first, in a
+ * buffer of its own, then the strings. */
 static void
 tracer_record (gpointer data, const MsSpan *span)
 {
@@ -860,21 +965,43 @@ tracer_record (gpointer data, const MsSpan *span)
   GString *out = t->spans;
   if (t->n_spans++ > 0)
     g_string_append (out, ",\n");
-  g_string_append_printf (out, "{\"traceId\":\"%016" G_GINT64_MODIFIER "x%016" G_GINT64_MODIFIER
-                          "x\",\"id\":\"%016" G_GINT64_MODIFIER "x\"", span->trace_hi,
-                          span->trace_lo, span->id);
+  char head[160];
+  char *p = put_literal (head, "{\"traceId\":\"");
+  p = put_hex (p, (guint64) span->trace_hi);
+  p = put_hex (p, (guint64) span->trace_lo);
+  p = put_literal (p, "\",\"id\":\"");
+  p = put_hex (p, (guint64) span->id);
+  *p++ = '"';
   if (span->parent != 0)
-    g_string_append_printf (out, ",\"parentId\":\"%016" G_GINT64_MODIFIER "x\"", span->parent);
+    {
+      p = put_literal (p, ",\"parentId\":\"");
+      p = put_hex (p, (guint64) span->parent);
+      *p++ = '"';
+    }
   if (kinds[span->kind] != NULL && span->kind != MS_SPAN_LOCAL)
-    g_string_append_printf (out, ",\"kind\":\"%s\"", kinds[span->kind]);
-  g_string_append (out, ",\"name\":");
+    {
+      p = put_literal (p, ",\"kind\":\"");
+      p = put (p, kinds[span->kind], strlen (kinds[span->kind]));
+      *p++ = '"';
+    }
+  p = put_literal (p, ",\"name\":");
+  g_string_append_len (out, head, p - head);
   json_string (out, span->name);
   /* Zipkin wants at least a microsecond of duration. */
-  g_string_append_printf (out, ",\"timestamp\":%" G_GINT64_FORMAT ",\"duration\":%" G_GINT64_FORMAT,
-                          span->start, MAX (span->end - span->start, 1));
-  endpoint (out, "localEndpoint", span->pod);
+  p = put_literal (head, ",\"timestamp\":");
+  if (span->start < 0)
+    *p++ = '-';
+  p = put_int (p, span->start < 0 ? -(guint64) span->start : (guint64) span->start);
+  p = put_literal (p, ",\"duration\":");
+  p = put_int (p, (guint64) MAX (span->end - span->start, 1));
+  p = put_literal (p, ",\"localEndpoint\":");
+  g_string_append_len (out, head, p - head);
+  g_string_append (out, endpoint (t, span->pod));
   if (span->remote != NULL)
-    endpoint (out, "remoteEndpoint", span->remote);
+    {
+      g_string_append (out, ",\"remoteEndpoint\":");
+      g_string_append (out, endpoint (t, span->remote));
+    }
   g_string_append (out, ",\"tags\":{");
   for (const char *const *tag = span->tags; tag && tag[0] && tag[1]; tag += 2)
     {

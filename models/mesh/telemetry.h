@@ -57,6 +57,11 @@ void ms_telemetry_free (MsTelemetry *telemetry);
 
 void ms_telemetry_record (MsTelemetry *telemetry, const MsTelemetryRecord *record);
 
+/* The Envoy cluster name a server sidecar reports for its inbound port,
+ * "inbound|9080||", made once per port and kept until the telemetry is
+ * freed, so that reports need not format it.  (transfer none) */
+const char *ms_telemetry_inbound_cluster (MsTelemetry *telemetry, int port);
+
 /* The tracer to give the cluster when traces are asked for, else NULL;
  * span ids and sampling draw from their own stream of seed.
  * (transfer none) */

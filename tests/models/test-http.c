@@ -218,6 +218,37 @@ test_composite_body (void)
   g_assert_cmpuint (ms_body_length (bare), ==, out->len);
 }
 
+/* ms_body_length counts a composite without writing its members out; it
+ * must still agree with what ms_body_write writes, whatever the base. */
+static void
+test_composite_body_length (void)
+{
+  g_test_summary ("A composite body's length is the length of its written form");
+  static const char *const bases[] = {
+    "{\"page\": \"home\"}", "{\"a\":1}  \n", "{ }", "{}", "plain text", "", "  ", "[1,2]",
+  };
+  g_autoptr (MsBody) leaf = ms_body_new_text ("{\"id\":0}", -1);
+  for (guint i = 0; i < G_N_ELEMENTS (bases); i++)
+    for (int nested = 0; nested < 2; nested++)
+      {
+        g_autoptr (MsBody) base = ms_body_new_text (bases[i], -1);
+        /* A name that needs escaping, a missing member, and (nested) a
+         * composite both as a member and as the base. */
+        const char *names[] = { "say \"hi\" \\", "missing" };
+        MsBody *members[] = { leaf, NULL };
+        g_autoptr (MsBody) inner = ms_body_new_composite (base, 2, names, members);
+        MsBody *outer_members[] = { inner, leaf };
+        g_autoptr (MsBody) outer = ms_body_new_composite (nested ? inner : base, 2, names,
+                                                          outer_members);
+        MsBody *body = nested ? outer : inner;
+        g_autoptr (GString) out = g_string_new (NULL);
+        ms_body_write (body, out);
+        g_assert_cmpuint (ms_body_length (body), ==, out->len);
+        /* Asked again, the kept length. */
+        g_assert_cmpuint (ms_body_length (body), ==, out->len);
+      }
+}
+
 int
 main (int argc, char **argv)
 {
@@ -232,5 +263,6 @@ main (int argc, char **argv)
   g_test_add_func ("/models/http/route-match", test_route_match);
   g_test_add_func ("/models/http/error-fraction", test_error_fraction);
   g_test_add_func ("/models/http/composite-body", test_composite_body);
+  g_test_add_func ("/models/http/composite-body-length", test_composite_body_length);
   return g_test_run ();
 }
