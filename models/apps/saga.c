@@ -725,6 +725,11 @@ ms_saga_run_resume_all (SagaApp *app)
 {
   SagaModel *m = app->model;
   const GPtrArray *records = ms_saga_log_records (m->log);
+  /* A saga written in ASL (saga-asl.c) leaves the step list empty, and its
+   * execution is not in this log's events: there is nothing here to
+   * resume it from. */
+  if (m->def->steps->len == 0)
+    return;
   /* O(sagas in the log) per restart; taking a saga up starts none. */
   for (guint i = 0; i < records->len; i++)
     {

@@ -428,10 +428,6 @@ test_compensate_endpoint (void)
   g_assert_cmpfloat (test_value (&run, "workloads.payment-service.database.refunded"), ==, 1);
 }
 
-/* Crash and restart (reference 7.1).  The orchestrator's one pod crashes
- * for a window given as "at" and "for"; the run lasts long enough for it
- * to come back. */
-
 static const char *
 find_event_at (const MsSagaRecord *record, MsSagaEventType type, int step, MsTime *at)
 {
@@ -447,6 +443,61 @@ find_event_at (const MsSagaRecord *record, MsSagaEventType type, int step, MsTim
   *at = -1;
   return NULL;
 }
+
+/* When the first event of type about step happened; -1 if none did. */
+static MsTime
+event_time (const MsSagaRecord *record, MsSagaEventType type, int step)
+{
+  MsTime at;
+  find_event_at (record, type, step, &at);
+  return at;
+}
+
+/* Asserts that the first event of type about step happened at, with
+ * detail. */
+static void
+assert_event (const MsSagaRecord *record, MsSagaEventType type, int step, MsTime at,
+              const char *detail)
+{
+  MsTime when;
+  g_assert_cmpstr (find_event_at (record, type, step, &when), ==, detail);
+  g_assert_cmpint (when, ==, at);
+}
+
+/* A saga of one step, pay (with step's options), for user-1, while the
+ * payment service has fault from 0 s; 5 s of run for what comes late. */
+#define PAY_SAGA(step, fault)                                                      \
+  "{" NET "\"duration\":\"5s\"," RESOURCES WORKLOADS ("", ",\"saga\":{\"steps\":[{\"name\":" \
+  "\"pay\",\"url\":\"http://payment-service/api/payments\"," step "}]}")           \
+  "\"traffic\":[" START ("s", "{\"user\":\"user-1\",\"amount\":100}", 1) "],"       \
+  "\"faults\":[{\"at\":\"0s\",\"target\":\"payment-service\"," fault "}]}"
+
+static void
+test_step_timeout (void)
+{
+  g_test_summary ("stepTimeout bounds all attempts of a step (schedule to close): the "
+                  "payment sent at 2 ms times out for good at 502 ms, and as it is "
+                  "ambiguous it is refunded at once; the charge arriving late is refused");
+  static const char json[] =
+    PAY_SAGA ("\"stepTimeout\":\"500ms\",\"ambiguous\":true,\"compensation\":{\"name\":"
+              "\"refund\",\"url\":\"http://payment-service/api/payments/compensate\"}",
+              "\"for\":\"100ms\",\"delay\":{\"delay\":\"3s\"}");
+  g_auto (TestRun) run = { 0 };
+  test_run (&run, json, 1);
+  const MsSagaRecord *r = saga_record (&run, 0);
+  assert_event (r, MS_SAGA_EVENT_STEP_TIMED_OUT, 0, MS_MSEC (502),
+                "pay timed out after 500ms in all");
+  g_assert_cmpuint (count_events (r, MS_SAGA_EVENT_STEP_SCHEDULED, 0), ==, 1);
+  g_assert_cmpint (event_time (r, MS_SAGA_EVENT_COMPENSATION_SCHEDULED, 0), ==, MS_MSEC (502));
+  g_assert_cmpstr (ms_saga_state_name (r->state), ==, "COMPENSATED");
+  g_assert_cmpfloat (test_value (&run, "workloads.payment-service.database.voided"), ==, 1);
+  g_assert_cmpfloat (test_value (&run, "workloads.payment-service.database.charged"), ==, 0);
+  g_assert_cmpfloat (test_value (&run, "workloads.payment-service.database.refused"), ==, 1);
+}
+
+/* Crash and restart (reference 7.1).  The orchestrator's one pod crashes
+ * for a window given as "at" and "for"; the run lasts long enough for it
+ * to come back. */
 
 /* Runs json with a crash of the orchestrator from at for length (both in
  * ms; no crash when length is 0). */
@@ -597,14 +648,10 @@ test_crash_mid_step (void)
   g_auto (TestRun) run = { 0 };
   run_with_crash (&run, ONE_SAGA ("", 100), 6, 10);
   const MsSagaRecord *r = saga_record (&run, 0);
-  MsTime at;
-  g_assert_cmpstr (find_event_at (r, MS_SAGA_EVENT_STEP_SCHEDULED, 1, &at), ==,
-                   "saga-1/create_order/1");
-  g_assert_cmpint (at, ==, MS_MSEC (5));
-  g_assert_nonnull (find_event_at (r, MS_SAGA_EVENT_RESUMED, -1, &at));
-  g_assert_cmpint (at, ==, MS_MSEC (16));
-  g_assert_nonnull (find_event_at (r, MS_SAGA_EVENT_STEP_COMPLETED, 1, &at));
-  g_assert_cmpint (at, ==, MS_MSEC (19));
+  assert_event (r, MS_SAGA_EVENT_STEP_SCHEDULED, 1, MS_MSEC (5),
+                "saga-1/create_order/1");
+  g_assert_cmpint (event_time (r, MS_SAGA_EVENT_RESUMED, -1), ==, MS_MSEC (16));
+  g_assert_cmpint (event_time (r, MS_SAGA_EVENT_STEP_COMPLETED, 1), ==, MS_MSEC (19));
   /* One StepScheduled for the step: the re-send is the same attempt. */
   g_assert_cmpuint (count_events (r, MS_SAGA_EVENT_STEP_SCHEDULED, 1), ==, 1);
   g_assert_cmpstr (ms_saga_state_name (r->state), ==, "COMPLETED");
@@ -628,12 +675,9 @@ test_crash_during_compensation (void)
   g_auto (TestRun) run = { 0 };
   run_with_crash (&run, ONE_SAGA (",\"declineAbove\":150", 500), 12, 10);
   const MsSagaRecord *r = saga_record (&run, 0);
-  MsTime at;
-  g_assert_cmpstr (find_event_at (r, MS_SAGA_EVENT_COMPENSATION_SCHEDULED, 1, &at), ==,
-                   "saga-1/cancel_order/1");
-  g_assert_cmpint (at, ==, MS_MSEC (11));
-  g_assert_nonnull (find_event_at (r, MS_SAGA_EVENT_COMPENSATION_COMPLETED, 1, &at));
-  g_assert_cmpint (at, ==, MS_MSEC (25));
+  assert_event (r, MS_SAGA_EVENT_COMPENSATION_SCHEDULED, 1, MS_MSEC (11),
+                "saga-1/cancel_order/1");
+  g_assert_cmpint (event_time (r, MS_SAGA_EVENT_COMPENSATION_COMPLETED, 1), ==, MS_MSEC (25));
   g_assert_cmpuint (count_events (r, MS_SAGA_EVENT_COMPENSATION_SCHEDULED, 1), ==, 1);
   g_autofree char *trace = compensation_trace (&run, r);
   g_assert_cmpstr (trace, ==, "cancel_order,unlock_user");
@@ -651,20 +695,13 @@ test_crash_keeps_backoff (void)
   g_test_summary ("A retry waiting out its backoff when the pod crashes is sent when it "
                   "was due (104 ms), not later: the restart at 70 ms waits what is left");
   static const char json[] =
-    "{" NET "\"duration\":\"1s\"," RESOURCES WORKLOADS ("", ",\"saga\":{\"steps\":[{\"name\":"
-    "\"pay\",\"url\":\"http://payment-service/api/payments\",\"retry\":{\"initialInterval\":"
-    "\"100ms\",\"maximumAttempts\":2}}]}")
-    "\"traffic\":[" START ("s", "{\"user\":\"user-1\",\"amount\":100}", 1) "],"
-    "\"faults\":[{\"at\":\"0s\",\"for\":\"20ms\",\"target\":\"payment-service\","
-    "\"error\":{\"status\":503}}]}";
+    PAY_SAGA ("\"retry\":{\"initialInterval\":\"100ms\",\"maximumAttempts\":2}",
+              "\"for\":\"20ms\",\"error\":{\"status\":503}");
   g_auto (TestRun) run = { 0 };
   run_with_crash (&run, json, 50, 20);
   const MsSagaRecord *r = saga_record (&run, 0);
-  MsTime failed, resumed;
-  g_assert_nonnull (find_event_at (r, MS_SAGA_EVENT_STEP_FAILED, 0, &failed));
-  g_assert_cmpint (failed, ==, MS_MSEC (4));
-  g_assert_nonnull (find_event_at (r, MS_SAGA_EVENT_RESUMED, -1, &resumed));
-  g_assert_cmpint (resumed, ==, MS_MSEC (70));
+  g_assert_cmpint (event_time (r, MS_SAGA_EVENT_STEP_FAILED, 0), ==, MS_MSEC (4));
+  g_assert_cmpint (event_time (r, MS_SAGA_EVENT_RESUMED, -1), ==, MS_MSEC (70));
   guint n = 0;
   for (guint i = 0; i < r->history->len; i++)
     {
@@ -700,14 +737,10 @@ test_lock_second_saga_waits (void)
   test_run (&run, json, 1);
   const MsSagaRecord *a = saga_record (&run, 0);
   const MsSagaRecord *b = saga_record (&run, 1);
-  MsTime released, waiting, scheduled;
-  g_assert_nonnull (find_event_at (a, MS_SAGA_EVENT_RELEASED, 0, &released));
-  g_assert_cmpint (released, ==, MS_MSEC (66));
-  g_assert_cmpstr (find_event_at (b, MS_SAGA_EVENT_WAITING, -1, &waiting), ==,
-                   "user-1 is locked by saga-1");
-  g_assert_cmpint (waiting, ==, MS_MSEC (22));
-  g_assert_nonnull (find_event_at (b, MS_SAGA_EVENT_STEP_SCHEDULED, 0, &scheduled));
-  g_assert_cmpint (scheduled, ==, MS_MSEC (66));
+  g_assert_cmpint (event_time (a, MS_SAGA_EVENT_RELEASED, 0), ==, MS_MSEC (66));
+  assert_event (b, MS_SAGA_EVENT_WAITING, -1, MS_MSEC (22),
+                "user-1 is locked by saga-1");
+  g_assert_cmpint (event_time (b, MS_SAGA_EVENT_STEP_SCHEDULED, 0), ==, MS_MSEC (66));
   g_assert_cmpstr (ms_saga_state_name (b->state), ==, "COMPLETED");
   g_assert_cmpint (b->ended_at, ==, MS_MSEC (127));
   g_assert_cmpfloat (test_value (&run, "traffic.a.status.200"), ==, 1);
@@ -728,10 +761,8 @@ test_lock_wait_times_out (void)
   g_auto (TestRun) run = { 0 };
   test_run (&run, json, 1);
   const MsSagaRecord *b = saga_record (&run, 1);
-  MsTime failed;
-  g_assert_cmpstr (find_event_at (b, MS_SAGA_EVENT_STEP_FAILED, 0, &failed), ==,
-                   "user-1 was still locked by saga-1 after 30ms");
-  g_assert_cmpint (failed, ==, MS_MSEC (52));
+  assert_event (b, MS_SAGA_EVENT_STEP_FAILED, 0, MS_MSEC (52),
+                "user-1 was still locked by saga-1 after 30ms");
   g_assert_cmpint (b->ended_at, ==, MS_MSEC (52));
   g_assert_cmpstr (ms_saga_state_name (b->state), ==, "COMPENSATED");
   g_assert_cmpint (b->failed_step, ==, 0);
@@ -756,10 +787,9 @@ test_crash_while_waiting (void)
   run_with_crash (&run, text, 30, 10);
   const MsSagaRecord *a = saga_record (&run, 0);
   const MsSagaRecord *b = saga_record (&run, 1);
-  MsTime released, scheduled;
-  g_assert_nonnull (find_event_at (a, MS_SAGA_EVENT_RELEASED, 0, &released));
-  g_assert_nonnull (find_event_at (b, MS_SAGA_EVENT_STEP_SCHEDULED, 0, &scheduled));
-  g_assert_cmpint (scheduled, ==, released);
+  MsTime released = event_time (a, MS_SAGA_EVENT_RELEASED, 0);
+  g_assert_cmpint (released, >, 0);
+  g_assert_cmpint (event_time (b, MS_SAGA_EVENT_STEP_SCHEDULED, 0), ==, released);
   g_assert_cmpuint (count_events (b, MS_SAGA_EVENT_WAITING, -1), ==, 1);
   g_assert_cmpuint (count_events (b, MS_SAGA_EVENT_RESUMED, -1), ==, 1);
   g_assert_cmpstr (ms_saga_state_name (a->state), ==, "COMPLETED");
@@ -875,6 +905,7 @@ main (int argc, char **argv)
   g_test_add_func ("/models/saga/retry/backoff-times", test_retry_backoff_times);
   g_test_add_func ("/models/saga/retry/delay-rule", test_retry_delay_rule);
   g_test_add_func ("/models/saga/timeout/late-reply-ignored", test_late_reply_ignored);
+  g_test_add_func ("/models/saga/timeout/step-timeout-all-attempts", test_step_timeout);
   g_test_add_func ("/models/saga/idempotency/participant-duplicate",
                    test_participant_ignores_duplicate);
   g_test_add_func ("/models/saga/idempotency/start", test_idempotent_start);
