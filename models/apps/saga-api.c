@@ -18,7 +18,7 @@ static MsModel *
 saga_parse (const MsNode *node, GError **error)
 {
   static const char *const fields[] = {
-    "model", "latency", "saga", "async", "onDuplicateStart", "onUserLocked",
+    "model", "latency", "saga", "definition", "async", "onDuplicateStart", "onUserLocked",
     "lockWaitTimeout", "users", "amount", NULL,
   };
   static const char *const on_duplicate[] = { "use-existing", "reject", NULL };
@@ -49,7 +49,10 @@ saga_parse (const MsNode *node, GError **error)
           || !ms_read_int (node, "amount", FALSE, 0, G_MAXINT32, &m->amount, error)))
     return NULL;
   m->reject_duplicates = duplicate == 1;
-  m->def = ms_saga_definition_parse (saga, error);
+  /* An ASL definition replaces the step list (saga-asl.c). */
+  const MsNode *definition = node ? ms_node_get (node, "definition") : NULL;
+  m->def = definition ? ms_saga_asl_parse (m, saga, definition, error)
+           : ms_saga_definition_parse (saga, error);
   if (m->def == NULL)
     return NULL;
   guint n = m->def->steps->len;
@@ -100,7 +103,8 @@ saga_bind (MsModel *model, MsCluster *cluster, MsDeployment *deployment, GError 
 {
   SagaModel *m = (SagaModel *) model;
   const MsNode *where = model->node ? ms_node_get (model->node, "model") : NULL;
-  return ms_saga_definition_bind (m->def, cluster, deployment->namespace_, where, error);
+  return ms_saga_definition_bind (m->def, cluster, deployment->namespace_, where, error)
+         && (m->asl == NULL || ms_saga_asl_bind (m, cluster, deployment->namespace_, error));
 }
 
 static void
@@ -112,6 +116,7 @@ saga_model_free (MsModel *model)
   g_clear_pointer (&m->user_queues, g_hash_table_unref);
   ms_saga_log_free (m->log);
   ms_saga_definition_free (m->def);
+  ms_saga_asl_free (m->asl);
   ms_histogram_free (m->durations);
   g_free (m->steps);
   g_free (m->compensations);
@@ -227,6 +232,11 @@ ms_saga_api_answer (SagaModel *m, MsExchange *ex, const MsSagaRecord *record,
   static const int codes[] = {
     [MS_SAGA_COMPLETED] = 200, [MS_SAGA_COMPENSATED] = 409, [MS_SAGA_FAILED] = 500,
   };
+  if (m->asl != NULL)
+    {
+      ms_saga_asl_answer (m, ex, record, with_history);
+      return;
+    }
   int status = with_history ? 200 : ms_saga_state_is_final (record->state)
                ? codes[record->state] : 202;
   g_autoptr (JsonBuilder) b = json_builder_new ();
@@ -273,7 +283,10 @@ start (SagaApp *app, MsExchange *ex)
   MsTraceContext trace = ms_request_trace_context (ex->request);
   if (m->async)
     ms_saga_api_answer (m, ex, record, FALSE);
-  ms_saga_run_start (app, record, &trace, m->async ? NULL : ex);
+  if (m->asl != NULL)
+    ms_saga_asl_start (app, record, &trace, m->async ? NULL : ex);
+  else
+    ms_saga_run_start (app, record, &trace, m->async ? NULL : ex);
 }
 
 static Run *
@@ -460,6 +473,8 @@ saga_report (MsModel *model, MsReport *report, MsReportNode *workload)
       if (step->compensation_name != NULL)
         report_calls (calls, step->compensation_name, &m->compensations[k]);
     }
+  if (m->asl != NULL)
+    ms_saga_asl_report (m, calls, workload);
 }
 
 gboolean
@@ -496,15 +511,19 @@ ms_saga_orchestrator_definition (const MsModel *model)
 static void
 saga_crash (MsModel *model, MsPod *pod)
 {
-  (void) model;
-  ms_saga_run_crash_all ((SagaApp *) pod->app);
+  if (((SagaModel *) model)->asl != NULL)
+    ms_saga_asl_crash ((SagaModel *) model, (SagaApp *) pod->app);
+  else
+    ms_saga_run_crash_all ((SagaApp *) pod->app);
 }
 
 static void
 saga_restart (MsModel *model, MsPod *pod)
 {
-  (void) model;
-  ms_saga_run_resume_all ((SagaApp *) pod->app);
+  if (((SagaModel *) model)->asl != NULL)
+    ms_saga_asl_restart ((SagaModel *) model, (SagaApp *) pod->app);
+  else
+    ms_saga_run_resume_all ((SagaApp *) pod->app);
 }
 
 const MsModelClass ms_saga_orchestrator_model_class = {

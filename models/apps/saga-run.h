@@ -15,10 +15,14 @@ typedef struct {
   guint64 attempts, retries, timeouts;
 } CallCounts;
 
+/* A saga defined in Amazon States Language (saga-asl.c). */
+typedef struct _SagaAsl SagaAsl;
+
 typedef struct {
   MsModel base;
   MsDist latency;
-  MsSagaDefinition *def;
+  MsSagaDefinition *def;   /* with no steps when asl is set */
+  SagaAsl *asl;            /* the option `definition`, or NULL */
   gboolean async;          /* answer starts with 202 at once */
   gboolean reject_duplicates; /* a repeated order_id gets 409, not the saga */
   gboolean wait_for_lock;  /* onUserLocked "wait": queue behind the user's saga */
@@ -94,5 +98,24 @@ void ms_saga_run_free (Run *run);
  * 409 COMPENSATED and 500 FAILED. */
 void ms_saga_api_answer (SagaModel *model, MsExchange *exchange, const MsSagaRecord *record,
                          gboolean with_history);
+
+/* saga-asl.c: the saga in ASL.  ms_saga_asl_parse reads the option
+ * `definition` into model->asl (an error when `saga` is given too) and
+ * returns the empty step list the built-in side then sees. */
+MsSagaDefinition *ms_saga_asl_parse (SagaModel *model, const MsNode *saga,
+                                     const MsNode *definition, GError **error);
+gboolean ms_saga_asl_bind (SagaModel *model, MsCluster *cluster, const char *namespace_,
+                           GError **error);
+void ms_saga_asl_start (SagaApp *app, MsSagaRecord *record, const MsTraceContext *trace,
+                        MsExchange *waiter);
+/* Answers as ms_saga_api_answer does, with the execution's status and
+ * its Step Functions history. */
+void ms_saga_asl_answer (SagaModel *model, MsExchange *exchange, const MsSagaRecord *record,
+                         gboolean with_history);
+void ms_saga_asl_report (SagaModel *model, MsReportNode *calls, MsReportNode *workload);
+/* The pod of app crashed, or is back. */
+void ms_saga_asl_crash (SagaModel *model, SagaApp *app);
+void ms_saga_asl_restart (SagaModel *model, SagaApp *app);
+void ms_saga_asl_free (SagaAsl *asl);
 
 G_END_DECLS

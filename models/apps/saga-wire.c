@@ -54,6 +54,29 @@ ms_saga_wire_int (JsonObject *object, const char *name, gint64 *out)
 }
 
 void
+ms_saga_wire_add_string (JsonBuilder *b, const char *name, const char *value)
+{
+  json_builder_set_member_name (b, name);
+  if (value != NULL)
+    json_builder_add_string_value (b, value);
+  else
+    json_builder_add_null_value (b);
+}
+
+void
+ms_saga_wire_add_saga (JsonBuilder *b, const char *saga_id, const char *order_id,
+                       const char *user, gint64 amount, gint64 items)
+{
+  ms_saga_wire_add_string (b, "saga_id", saga_id);
+  ms_saga_wire_add_string (b, "order_id", order_id);
+  ms_saga_wire_add_string (b, "user", user);
+  json_builder_set_member_name (b, "amount");
+  json_builder_add_int_value (b, amount);
+  json_builder_set_member_name (b, "items");
+  json_builder_add_int_value (b, items);
+}
+
+void
 ms_saga_wire_reply (MsExchange *ex, int status, JsonBuilder *builder)
 {
   g_autoptr (JsonNode) root = json_builder_get_root (builder);

@@ -36,6 +36,15 @@ const char *ms_saga_wire_string (JsonObject *object, const char *name);
 /* A member as an integer: TRUE and *out when it is a whole number. */
 gboolean ms_saga_wire_int (JsonObject *object, const char *name, gint64 *out);
 
+/* Adds the member name: value, or null when value is NULL, to the
+ * object builder is in. */
+void ms_saga_wire_add_string (JsonBuilder *builder, const char *name, const char *value);
+
+/* Adds a saga's parameters, the members every command carries:
+ * saga_id, order_id, user, amount and items. */
+void ms_saga_wire_add_saga (JsonBuilder *builder, const char *saga_id, const char *order_id,
+                            const char *user, gint64 amount, gint64 items);
+
 /* Finishes exchange with status and the object builder holds (the builder
  * must be inside no open object or array). */
 void ms_saga_wire_reply (MsExchange *exchange, int status, JsonBuilder *builder);

@@ -7,6 +7,7 @@
 #include "tests/testutil.h"
 
 #include "models/apps/asl.h"
+#include "models/apps/saga.h"
 #include "sim/io/read.h"
 
 #include <string.h>
@@ -586,6 +587,242 @@ test_history_events (void)
   g_assert_cmpint (((MsAslEvent *) h->pdata[h->len - 1])->id, ==, (int) h->len);
 }
 
+/* The same saga, built in and in ASL, under the same faults and seed. */
+
+#define RETRY "{\"initialInterval\":\"1s\",\"backoffCoefficient\":2,\"maximumInterval\":\"2s\","
+#define FORWARD RETRY "\"maximumAttempts\":3}"
+#define BACKWARD RETRY "\"maximumAttempts\":10}"
+#define POLICY ",\"timeout\":\"2s\",\"retry\":" FORWARD ",\"compensationRetry\":" BACKWARD
+
+/* The lab's saga as built-in steps, with the retry policies that
+ * scenarios/patterns/asl/order-saga.asl writes in ASL (IntervalSeconds 1,
+ * BackoffRate 2, MaxDelaySeconds 2; MaxAttempts counts retries there,
+ * attempts here). */
+static const char order_builtin[] =
+  "{\"steps\":["
+  "{\"name\":\"validate_user\",\"url\":\"http://user-service/api/users/validate\","
+  "\"compensation\":{\"name\":\"unlock_user\",\"url\":\"http://user-service/api/users/unlock\"},"
+  "\"releaseAtEnd\":true" POLICY "},"
+  "{\"name\":\"create_order\",\"url\":\"http://order-service/api/orders\","
+  "\"compensation\":{\"name\":\"cancel_order\",\"url\":\"http://order-service/api/orders/compensate\"}"
+  POLICY "},"
+  "{\"name\":\"process_payment\",\"url\":\"http://payment-service/api/payments\","
+  "\"compensation\":{\"name\":\"refund_payment\",\"url\":\"http://payment-service/api/payments/compensate\"},"
+  "\"ambiguous\":true" POLICY "},"
+  "{\"name\":\"approve_order\",\"url\":\"http://order-service/api/orders/approve\","
+  "\"timeout\":\"2s\",\"retry\":" BACKWARD "}]}";
+
+static const char travel_builtin[] =
+  "{\"steps\":["
+  "{\"name\":\"reserve_flight\",\"url\":\"http://flight-service/api/orders\","
+  "\"compensation\":{\"name\":\"cancel_flight\",\"url\":\"http://flight-service/api/orders/compensate\"}"
+  POLICY "},"
+  "{\"name\":\"reserve_car\",\"url\":\"http://car-service/api/orders\","
+  "\"compensation\":{\"name\":\"cancel_car\",\"url\":\"http://car-service/api/orders/compensate\"}"
+  POLICY "},"
+  "{\"name\":\"process_payment\",\"url\":\"http://payment-service/api/payments\","
+  "\"compensation\":{\"name\":\"refund_payment\",\"url\":\"http://payment-service/api/payments/compensate\"},"
+  "\"ambiguous\":true" POLICY "}]}";
+
+/* Both payment pods answer 503 from 1 s to 5 s, and large orders are
+ * declined: sagas complete, are compensated after the payment gave up,
+ * and are compensated after a business refusal. */
+#define PAYMENT_FAULTS                                                                  \
+  "\"faults\":[{\"at\":\"1s\",\"for\":\"4s\",\"target\":\"payment-service-0\","          \
+  "\"error\":{\"status\":503,\"fraction\":1.0}},{\"at\":\"1s\",\"for\":\"4s\","           \
+  "\"target\":\"payment-service-1\",\"error\":{\"status\":503,\"fraction\":1.0}}],"
+#define COMPARE_TRAFFIC                                                                 \
+  "\"traffic\":[{\"name\":\"small\",\"from\":\"client\",\"request\":{\"method\":\"POST\","   \
+  "\"url\":\"http://saga-orchestrator/api/saga/start\",\"body\":{\"amount\":100}},"         \
+  "\"rate\":20},{\"name\":\"large\",\"from\":\"client\",\"request\":{\"method\":\"POST\","  \
+  "\"url\":\"http://saga-orchestrator/api/saga/start\",\"body\":{\"amount\":500}},"         \
+  "\"rate\":3}]}"
+
+static const char order_scenario[] =
+  "{\"duration\":\"8s\",\"network\":{\"latency\":\"1ms\"},\"resources\":["
+  TEST_APP ("user-service", 1) "," TEST_APP ("order-service", 1) ","
+  TEST_APP ("payment-service", 2) "," TEST_APP ("saga-orchestrator", 1) ","
+  TEST_APP ("client", 1) "],"
+  "\"workloads\":{\"user-service\":{\"model\":\"user\"},"
+  "\"order-service\":{\"model\":\"order\"},"
+  "\"payment-service\":{\"model\":\"payment\",\"declineAbove\":150,\"balance\":1000000},"
+  "\"saga-orchestrator\":{\"model\":\"saga-orchestrator\",%s}}," PAYMENT_FAULTS COMPARE_TRAFFIC;
+
+static const char travel_scenario[] =
+  "{\"duration\":\"8s\",\"network\":{\"latency\":\"1ms\"},\"resources\":["
+  TEST_APP ("flight-service", 1) "," TEST_APP ("car-service", 1) ","
+  TEST_APP ("payment-service", 2) "," TEST_APP ("saga-orchestrator", 1) ","
+  TEST_APP ("client", 1) "],"
+  "\"workloads\":{\"flight-service\":{\"model\":\"order\"},"
+  "\"car-service\":{\"model\":\"order\"},"
+  "\"payment-service\":{\"model\":\"payment\",\"declineAbove\":150,\"balance\":1000000},"
+  "\"saga-orchestrator\":{\"model\":\"saga-orchestrator\",%s}}," PAYMENT_FAULTS COMPARE_TRAFFIC;
+
+typedef struct {
+  const char *scenario;
+  const char *builtin;
+  const char *asl_file;        /* under scenarios/patterns/asl/ */
+  const char *const *invariants;
+} Comparison;
+
+static const char *const order_invariants[] = {
+  "workloads.user-service.database.locked", "workloads.order-service.database.pending",
+  "workloads.order-service.database.approved", "workloads.order-service.database.cancelled",
+  "workloads.payment-service.database.charged", "workloads.payment-service.database.refunded",
+  "workloads.payment-service.database.voided", "traffic.small.status.200",
+  "traffic.small.status.409", "traffic.large.status.409", NULL,
+};
+
+static const char *const travel_invariants[] = {
+  "workloads.flight-service.database.pending", "workloads.flight-service.database.cancelled",
+  "workloads.car-service.database.pending", "workloads.car-service.database.cancelled",
+  "workloads.payment-service.database.charged", "workloads.payment-service.database.refunded",
+  "workloads.payment-service.database.voided", "traffic.small.status.200",
+  "traffic.small.status.409", "traffic.large.status.409", NULL,
+};
+
+static const Comparison comparisons[] = {
+  { order_scenario, order_builtin, "order-saga.asl", order_invariants },
+  { travel_scenario, travel_builtin, "travel-saga.asl", travel_invariants },
+};
+
+static void
+test_same_as_builtin (gconstpointer data)
+{
+  const Comparison *c = data;
+  const char *root = g_getenv ("MESHSIM_SOURCE_ROOT");
+  if (root == NULL)
+    root = ".";
+  g_autofree char *file = g_build_filename (root, "scenarios", "patterns", "asl", c->asl_file,
+                                            NULL);
+  g_autofree char *builtin_option = g_strdup_printf ("\"saga\":%s", c->builtin);
+  g_autofree char *asl_option = g_strdup_printf ("\"definition\":\"%s\"", file);
+  g_autofree char *builtin_json = g_strdup_printf (c->scenario, builtin_option);
+  g_autofree char *asl_json = g_strdup_printf (c->scenario, asl_option);
+  g_auto (TestRun) builtin = { 0 };
+  g_auto (TestRun) asl = { 0 };
+  test_run (&builtin, builtin_json, 7);
+  test_run (&asl, asl_json, 7);
+  static const char *const counts[] = {
+    "sagas.started", "sagas.completed", "sagas.compensated", "sagas.failed",
+    "workloads.saga-orchestrator.sagas.in_flight",
+  };
+  for (guint i = 0; i < G_N_ELEMENTS (counts); i++)
+    {
+      g_test_message ("%s: built-in %g, ASL %g", counts[i], test_value (&builtin, counts[i]),
+                      test_value (&asl, counts[i]));
+      g_assert_cmpfloat (test_value (&builtin, counts[i]), ==, test_value (&asl, counts[i]));
+    }
+  for (const char *const *p = c->invariants; *p != NULL; p++)
+    {
+      g_test_message ("%s: built-in %g, ASL %g", *p, test_value (&builtin, *p),
+                      test_value (&asl, *p));
+      g_assert_cmpfloat (test_value (&builtin, *p), ==, test_value (&asl, *p));
+    }
+  /* The faults must have made both kinds of compensation happen, or the
+   * comparison proves little. */
+  g_assert_cmpfloat (test_value (&asl, "sagas.completed"), >, 0);
+  g_assert_cmpfloat (test_value (&asl, "workloads.payment-service.database.refunded")
+                     + test_value (&asl, "workloads.payment-service.database.voided"), >, 0);
+  g_assert_cmpfloat (test_value (&asl, "traffic.large.status.409"), >, 0);
+  g_assert_cmpfloat (test_value (&asl, "traffic.small.status.409"), >, 0);
+}
+
+/* One saga of user-1 in the ASL order saga, with an optional crash of
+ * the orchestrator; the runs are long enough for any restart. */
+static const char crash_scenario[] =
+  "{\"duration\":\"5s\",\"network\":{\"latency\":\"1ms\"},%s\"resources\":["
+  TEST_APP ("user-service", 1) "," TEST_APP ("order-service", 1) ","
+  TEST_APP ("payment-service", 1) "," TEST_APP ("saga-orchestrator", 1) ","
+  TEST_APP ("client", 1) "],"
+  "\"workloads\":{\"user-service\":{\"model\":\"user\"},"
+  "\"order-service\":{\"model\":\"order\"},"
+  "\"payment-service\":{\"model\":\"payment\",\"declineAbove\":150},"
+  "\"saga-orchestrator\":{\"model\":\"saga-orchestrator\",\"definition\":\"%s\"}},"
+  "\"traffic\":[{\"name\":\"s\",\"from\":\"client\",\"request\":{\"method\":\"POST\","
+  "\"url\":\"http://saga-orchestrator/api/saga/start\",\"body\":{\"user\":\"user-1\","
+  "\"amount\":%d}},\"requests\":1}]}";
+
+static void
+run_crash (TestRun *run, int amount, gint64 at_ms)
+{
+  const char *root = g_getenv ("MESHSIM_SOURCE_ROOT");
+  g_autofree char *file = g_build_filename (root ? root : ".", "scenarios", "patterns", "asl",
+                                            "order-saga.asl", NULL);
+  g_autofree char *fault = at_ms < 0 ? g_strdup ("")
+    : g_strdup_printf ("\"faults\":[{\"at\":\"%" G_GINT64_FORMAT "ms\",\"for\":\"10ms\","
+                       "\"target\":\"saga-orchestrator\",\"crash\":true}],", at_ms);
+  g_autofree char *json = g_strdup_printf (crash_scenario, fault, file, amount);
+  test_run (run, json, 1);
+}
+
+/* What a saga left behind: its end state and the participants' rows. */
+static char *
+crash_outcome (const TestRun *run)
+{
+  MsDeployment *d = ms_cluster_find_deployment (ms_world_cluster (run->world),
+                                                "saga-orchestrator");
+  const GPtrArray *records = ms_saga_log_records (ms_saga_orchestrator_log (d->model));
+  g_assert_cmpuint (records->len, ==, 1);
+  const MsSagaRecord *r = records->pdata[0];
+  static const char *const rows[] = {
+    "workloads.order-service.database.pending", "workloads.order-service.database.approved",
+    "workloads.order-service.database.cancelled", "workloads.payment-service.database.charged",
+    "workloads.payment-service.database.refunded", "workloads.user-service.database.locked",
+    "sagas.completed", "sagas.compensated", "sagas.failed",
+  };
+  GString *out = g_string_new (ms_saga_state_name (r->state));
+  for (guint i = 0; i < G_N_ELEMENTS (rows); i++)
+    g_string_append_printf (out, " %g", test_value (run, rows[i]));
+  return g_string_free (out, FALSE);
+}
+
+/* Commands sent, over every Task of the order saga. */
+static double
+call_attempts (const TestRun *run)
+{
+  static const char *const tasks[] = {
+    "ValidateUser", "CreateOrder", "ProcessPayment", "ApproveOrder", "ReleaseUser",
+    "RefundPayment", "CancelOrder", "UnlockUser",
+  };
+  double n = 0;
+  for (guint i = 0; i < G_N_ELEMENTS (tasks); i++)
+    {
+      g_autofree char *path = g_strdup_printf ("workloads.saga-orchestrator.calls.%s.attempts",
+                                               tasks[i]);
+      n += test_value (run, path);
+    }
+  return n;
+}
+
+static void
+test_crash_every_tick (gconstpointer data)
+{
+  int amount = GPOINTER_TO_INT (data);
+  g_test_summary ("A crash of the orchestrator for 10 ms at any millisecond of an ASL saga "
+                  "ends as the crash-free run does: the call in flight is sent again after "
+                  "the restart with the same message id, and a wait resumes");
+  g_auto (TestRun) free_run = { 0 };
+  run_crash (&free_run, amount, -1);
+  g_autofree char *expected = crash_outcome (&free_run);
+  MsDeployment *d = ms_cluster_find_deployment (ms_world_cluster (free_run.world),
+                                                "saga-orchestrator");
+  const MsSagaRecord *r = ms_saga_log_records (ms_saga_orchestrator_log (d->model))->pdata[0];
+  double resent = 0;
+  for (MsTime at = r->started_at + MS_MSEC (1); at <= r->ended_at; at += MS_MSEC (1))
+    {
+      g_auto (TestRun) run = { 0 };
+      run_crash (&run, amount, at / 1000);
+      g_autofree char *got = crash_outcome (&run);
+      resent += call_attempts (&run) - call_attempts (&free_run);
+      if (!g_str_equal (got, expected))
+        g_error ("crash at %" G_GINT64_FORMAT " ms: \"%s\", without a crash \"%s\"",
+                 at / 1000, got, expected);
+    }
+  /* Crashes that caught a call in flight made the pod send it again. */
+  g_assert_cmpfloat (resent, >, 0);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -613,5 +850,13 @@ main (int argc, char **argv)
     }
   g_test_add_func ("/models/asl/choice/no-match", test_choice_no_match);
   g_test_add_func ("/models/asl/history/events", test_history_events);
+  g_test_add_data_func ("/models/asl/orchestrator/order-saga-same-as-builtin", &comparisons[0],
+                        test_same_as_builtin);
+  g_test_add_data_func ("/models/asl/orchestrator/travel-saga-same-as-builtin", &comparisons[1],
+                        test_same_as_builtin);
+  g_test_add_data_func ("/models/asl/orchestrator/crash-every-tick/completes",
+                        GINT_TO_POINTER (100), test_crash_every_tick);
+  g_test_add_data_func ("/models/asl/orchestrator/crash-every-tick/declined",
+                        GINT_TO_POINTER (500), test_crash_every_tick);
   return g_test_run ();
 }
