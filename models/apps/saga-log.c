@@ -1,18 +1,28 @@
 /* models/apps/saga-log.c - saga records as folds of their event streams.
  *
- * Records are kept in start order in an array (for listing and the
- * report) and indexed by id and by business key.  Each event is copied
- * into its saga's stream; the log is only ever appended to, so a record's
- * history costs memory for the whole run (about 100 bytes an event, ten
- * to twenty events a saga).
+ * The events are stored in an MsEventLog, the event store's own log
+ * (models/apps/eventlog.h): one stream per saga, named by the saga's id,
+ * each event's fields as JSON data, appended with the stream's exact
+ * expected version.  So the saga log has the event store's guarantees
+ * (optimistic concurrency, global positions) because it is one.
+ *
+ * Records are kept beside it, in start order in an array (for listing and
+ * the report) and indexed by id and by business key, each with its
+ * history decoded, so that the orchestrator and the API never parse JSON
+ * to read a record.  That costs memory twice over for the whole run
+ * (about 300 bytes an event, ten to twenty events a saga);
+ * ms_saga_log_replay rebuilds a record from the stored JSON alone, which
+ * is what shows that the store holds everything.
  */
 #include "models/apps/saga-log.h"
+
+#include <json-glib/json-glib.h>
 
 struct _MsSagaLog {
   GPtrArray *records;      /* MsSagaRecord *, owned, in start order */
   GHashTable *by_id;       /* id -> record */
   GHashTable *by_key;      /* business key -> record */
-  guint64 head;            /* position of the last event */
+  MsEventLog *events;      /* the streams, as the event store keeps them */
 };
 
 static const char *const state_names[] = {
@@ -89,6 +99,7 @@ ms_saga_log_new (void)
   log->records = g_ptr_array_new_with_free_func ((GDestroyNotify) ms_saga_record_free);
   log->by_id = g_hash_table_new (g_str_hash, g_str_equal);
   log->by_key = g_hash_table_new (g_str_hash, g_str_equal);
+  log->events = ms_event_log_new ();
   return log;
 }
 
@@ -100,6 +111,7 @@ ms_saga_log_free (MsSagaLog *log)
   g_hash_table_unref (log->by_id);
   g_hash_table_unref (log->by_key);
   g_ptr_array_unref (log->records);
+  ms_event_log_free (log->events);
   g_free (log);
 }
 
@@ -192,20 +204,84 @@ ms_saga_record_apply (MsSagaRecord *r, const MsSagaEvent *e)
     }
 }
 
+/* The stored form: the fields that are not at their defaults, so that a
+ * StepCompleted is a few bytes.  Time, position and version are the
+ * stored event's own. */
+static char *
+event_data (const MsSagaEvent *e)
+{
+  g_autoptr (JsonBuilder) b = json_builder_new ();
+  json_builder_begin_object (b);
+  const char *strings[] = { "detail", e->detail, "key", e->key, "user", e->user };
+  for (guint i = 0; i < G_N_ELEMENTS (strings); i += 2)
+    if (strings[i + 1] != NULL)
+      {
+        json_builder_set_member_name (b, strings[i]);
+        json_builder_add_string_value (b, strings[i + 1]);
+      }
+  const char *names[] = { "step", "attempt", "status", "final", "compensate", "amount", "items" };
+  gint64 values[] = { e->step, e->attempt, e->status, e->final, e->compensate, e->amount,
+                      e->items };
+  gint64 defaults[] = { -1, 0, 0, 0, 0, 0, 0 };
+  for (guint i = 0; i < G_N_ELEMENTS (names); i++)
+    if (values[i] != defaults[i])
+      {
+        json_builder_set_member_name (b, names[i]);
+        json_builder_add_int_value (b, values[i]);
+      }
+  json_builder_end_object (b);
+  g_autoptr (JsonNode) root = json_builder_get_root (b);
+  return json_to_string (root, FALSE);
+}
+
+/* The inverse of event_data, for a stored event.  (transfer full) */
+static MsSagaEvent *
+event_decode (const MsRecordedEvent *stored)
+{
+  MsSagaEvent *e = g_new0 (MsSagaEvent, 1);
+  e->position = stored->position;
+  e->version = (guint) stored->version;
+  e->at = stored->appended_at;
+  e->step = -1;
+  for (guint t = 0; t < G_N_ELEMENTS (event_names); t++)
+    if (g_str_equal (event_names[t], stored->type))
+      e->type = t;
+  g_autoptr (JsonNode) root = json_from_string (stored->data, NULL);
+  g_assert (root != NULL && JSON_NODE_HOLDS_OBJECT (root));
+  JsonObject *o = json_node_get_object (root);
+  e->detail = g_strdup (json_object_get_string_member_with_default (o, "detail", NULL));
+  e->key = g_strdup (json_object_get_string_member_with_default (o, "key", NULL));
+  e->user = g_strdup (json_object_get_string_member_with_default (o, "user", NULL));
+  e->step = (int) json_object_get_int_member_with_default (o, "step", -1);
+  e->attempt = (int) json_object_get_int_member_with_default (o, "attempt", 0);
+  e->status = (int) json_object_get_int_member_with_default (o, "status", 0);
+  e->final = json_object_get_int_member_with_default (o, "final", 0) != 0;
+  e->compensate = json_object_get_int_member_with_default (o, "compensate", 0) != 0;
+  e->amount = json_object_get_int_member_with_default (o, "amount", 0);
+  e->items = json_object_get_int_member_with_default (o, "items", 0);
+  return e;
+}
+
 gboolean
 ms_saga_log_append (MsSagaLog *log, MsSagaRecord *record, guint expected,
                     const MsSagaEvent *event)
 {
   g_return_val_if_fail (record != NULL && event != NULL, FALSE);
-  if (record->history->len != expected)
+  g_autofree char *data = event_data (event);
+  MsEventData stored = { NULL, ms_saga_event_type_name (event->type), data };
+  MsExpectedVersion version = { MS_EXPECTED_EXACT, expected };
+  MsAppendResult result = ms_event_log_append (log->events, record->id, version, &stored, 1,
+                                               event->at);
+  if (result.status != MS_APPEND_OK)
     return FALSE;
+  g_assert (result.version == record->history->len + 1);
   MsSagaEvent *copy = g_new (MsSagaEvent, 1);
   *copy = *event;
   copy->detail = g_strdup (event->detail);
   copy->key = g_strdup (event->key);
   copy->user = g_strdup (event->user);
-  copy->position = ++log->head;
-  copy->version = record->history->len + 1;
+  copy->position = result.first_position;
+  copy->version = (guint) result.version;
   g_ptr_array_add (record->history, copy);
   ms_saga_record_apply (record, copy);
   return TRUE;
@@ -254,7 +330,31 @@ ms_saga_log_records (const MsSagaLog *log)
 guint64
 ms_saga_log_head (const MsSagaLog *log)
 {
-  return log->head;
+  return ms_event_log_head (log->events);
+}
+
+const MsEventLog *
+ms_saga_log_events (const MsSagaLog *log)
+{
+  return log->events;
+}
+
+MsSagaRecord *
+ms_saga_log_replay (const MsSagaLog *log, const char *id)
+{
+  g_return_val_if_fail (log != NULL && id != NULL, NULL);
+  if (ms_event_log_version (log->events, id) == 0)
+    return NULL;
+  MsSagaRecord *record = record_new (id);
+  g_autoptr (GPtrArray) stream = ms_event_log_read_stream (log->events, id, 1, G_MAXUINT64,
+                                                           FALSE);
+  for (guint i = 0; i < stream->len; i++)
+    {
+      MsSagaEvent *e = event_decode (stream->pdata[i]);
+      g_ptr_array_add (record->history, e);
+      ms_saga_record_apply (record, e);
+    }
+  return record;
 }
 
 MsSagaRecord *

@@ -10,11 +10,15 @@
  * orchestrator appends StepScheduled before it sends a command (the
  * outbox rule of section 7.1).
  *
- * The interface is an event store's (streams, expected versions, global
- * positions), so that the log can move to the event-store model (issue 7)
- * without changing the orchestrator.  Until then it lives in memory, one
- * log per orchestrator Deployment, shared by its pods as a database would
- * be.
+ * The events are stored in the event store's log (models/apps/eventlog.h):
+ * one stream per saga named by its id, appended with the stream's exact
+ * expected version, each with its global position.  The log lives in
+ * memory, one per orchestrator Deployment, shared by its pods as a
+ * database would be, and it survives their crashes.  It is the
+ * orchestrator's own store, not an event-store Deployment reached over
+ * the mesh: the orchestrator writes before every command, and a network
+ * hop there would be a second failure point that the issue does not ask
+ * for.
  *
  * States:
  *   STARTED -> RUNNING(step k) -> ... -> COMPLETED
@@ -27,6 +31,7 @@
 
 #include <glib.h>
 
+#include "models/apps/eventlog.h"
 #include "sim/core/sim.h"
 
 G_BEGIN_DECLS
@@ -134,6 +139,16 @@ const GPtrArray *ms_saga_log_records (const MsSagaLog *log);
 
 /* The position of the last event, 0 when empty. */
 guint64 ms_saga_log_head (const MsSagaLog *log);
+
+/* The stored events: one stream per saga, named by its id, each event's
+ * type as its name ("StepScheduled") and its fields as JSON data.
+ * (transfer none) */
+const MsEventLog *ms_saga_log_events (const MsSagaLog *log);
+
+/* A new record of saga id folded from the stored events alone (decoded
+ * from their JSON), with its history; NULL for an unknown id.
+ * (transfer full) */
+MsSagaRecord *ms_saga_log_replay (const MsSagaLog *log, const char *id);
 
 /* The fold: what one event does to a record. */
 void ms_saga_record_apply (MsSagaRecord *record, const MsSagaEvent *event);

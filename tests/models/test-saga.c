@@ -354,6 +354,51 @@ test_lock_second_saga_refused (void)
 }
 
 static void
+assert_same_event (const MsSagaEvent *a, const MsSagaEvent *b)
+{
+  g_assert_cmpuint (a->position, ==, b->position);
+  g_assert_cmpuint (a->version, ==, b->version);
+  g_assert_cmpint (a->type, ==, b->type);
+  g_assert_cmpint (a->at, ==, b->at);
+  g_assert_cmpint (a->step, ==, b->step);
+  g_assert_cmpint (a->attempt, ==, b->attempt);
+  g_assert_cmpint (a->status, ==, b->status);
+  g_assert_cmpint (a->final, ==, b->final);
+  g_assert_cmpint (a->compensate, ==, b->compensate);
+  g_assert_cmpstr (a->detail, ==, b->detail);
+  g_assert_cmpstr (a->key, ==, b->key);
+  g_assert_cmpstr (a->user, ==, b->user);
+  g_assert_cmpint (a->amount, ==, b->amount);
+  g_assert_cmpint (a->items, ==, b->items);
+}
+
+static void
+test_log_is_event_store (void)
+{
+  g_test_summary ("The saga log is the event store's log: one stream per saga with its "
+                  "events' names, global positions across sagas, and an append with a "
+                  "stale expected version writes nothing");
+  g_autoptr (MsSagaLog) log = ms_saga_log_new ();
+  MsSagaRecord *a = ms_saga_log_start (log, "o-1", "user-1", 100, 1, MS_MSEC (1));
+  MsSagaRecord *b = ms_saga_log_start (log, "o-2", "user-2", 100, 1, MS_MSEC (2));
+  MsSagaEvent scheduled = { .type = MS_SAGA_EVENT_STEP_SCHEDULED, .at = MS_MSEC (3),
+                            .step = 0, .attempt = 1, .detail = "saga-1/a/1" };
+  g_assert_true (ms_saga_log_append (log, a, 1, &scheduled));
+  g_assert_false (ms_saga_log_append (log, a, 1, &scheduled));
+  g_assert_cmpuint (a->history->len, ==, 2);
+  g_assert_cmpuint (ms_saga_log_head (log), ==, 3);
+  const MsEventLog *events = ms_saga_log_events (log);
+  g_assert_cmpuint (ms_event_log_n_streams (events), ==, 2);
+  g_assert_cmpuint (ms_event_log_version (events, a->id), ==, 2);
+  g_assert_cmpuint (ms_event_log_version (events, b->id), ==, 1);
+  const MsRecordedEvent *third = ms_event_log_get (events, 3);
+  g_assert_cmpstr (third->stream, ==, "saga-1");
+  g_assert_cmpstr (third->type, ==, "StepScheduled");
+  g_assert_cmpint (third->appended_at, ==, MS_MSEC (3));
+  g_assert_cmpstr (third->data, ==, "{\"detail\":\"saga-1/a/1\",\"step\":0,\"attempt\":1}");
+}
+
+static void
 test_history_replays_to_record (void)
 {
   g_test_summary ("Folding each saga's history rebuilds its record exactly, and the same "
@@ -376,6 +421,12 @@ test_history_replays_to_record (void)
       const MsSagaRecord *r = a->pdata[i];
       g_autoptr (MsSagaRecord) replayed = ms_saga_record_replay (r);
       g_assert_true (ms_saga_record_equal (r, replayed));
+      /* The same from the stored JSON alone, event by event. */
+      g_autoptr (MsSagaRecord) stored = ms_saga_log_replay (saga_log (&one), r->id);
+      g_assert_true (ms_saga_record_equal (r, stored));
+      g_assert_cmpuint (stored->history->len, ==, r->history->len);
+      for (guint k = 0; k < r->history->len; k++)
+        assert_same_event (r->history->pdata[k], stored->history->pdata[k]);
       g_assert_true (ms_saga_record_equal (r, b->pdata[i]));
       /* The record is written before each command: every Completed event
        * follows its Scheduled one. */
@@ -922,6 +973,7 @@ main (int argc, char **argv)
   g_test_add_func ("/models/saga/crash/backoff-kept", test_crash_keeps_backoff);
   g_test_add_func ("/models/saga/crash/waiting-saga-resumes", test_crash_while_waiting);
   g_test_add_func ("/models/saga/history/replays-to-record", test_history_replays_to_record);
+  g_test_add_func ("/models/saga/history/log-is-event-store", test_log_is_event_store);
   g_test_add_func ("/models/saga/report/counts", test_report_counts);
   g_test_add_func ("/models/saga/api/compensate", test_compensate_endpoint);
   for (guint i = 0; i < G_N_ELEMENTS (bad_sagas); i++)
