@@ -5,6 +5,15 @@
  * histogram of latencies in microseconds (see sim/core/histogram.h for its
  * error) and flat counters by status code.  Flags are counted per distinct
  * combination, as Envoy prints them ("UT,URX").
+ *
+ * A closed loop splits `requests` over its connections as fortio splits
+ * -n over -c ("10 per thread + 0"): each connection sends its own share,
+ * the first `requests % connections` one more, so a connection that keeps
+ * getting fast errors uses up its own share, not its neighbours'.
+ * `overhead` is the client's own time between deciding to send and the
+ * request reaching its proxy (fortio's processing and the loopback hop to
+ * its sidecar).  It counts in the latency, and is drawn from a stream of
+ * its own ("traffic/<name>/overhead") so that it shifts no arrival.
  */
 #include "models/apps/loadgen.h"
 
@@ -15,12 +24,23 @@ typedef struct {
   guint64 count;
 } FlagCount;
 
+/* One client connection of a closed loop (an open loop has one, with no
+ * share). */
+typedef struct {
+  MsLoadgen *lg;
+  gint64 left;              /* requests still to send; -1: no share */
+} Connection;
+
 struct _MsLoadgen {
   MsCluster *cluster;
   MsSim *sim;
   const MsTrafficConfig *config;
   MsPod *source;
   MsRandom random;
+  MsRandom overhead_random;
+  gboolean has_overhead;    /* overhead is not a fixed 0 */
+  Connection *connections;  /* [n_connections] */
+  guint n_connections;
   MsBody *body;
   const char **headers;     /* name, value, ... interned once */
   MsTime stop_at;           /* no new request at or after this time */
@@ -50,6 +70,9 @@ ms_loadgen_new (MsCluster *cluster, const MsTrafficConfig *config, MsPod *source
   lg->idle_data = idle_data;
   g_autofree char *stream = g_strdup_printf ("traffic/%s", config->name);
   ms_sim_random_stream (lg->sim, &lg->random, stream);
+  g_autofree char *overhead = g_strconcat (stream, "/overhead", NULL);
+  ms_sim_random_stream (lg->sim, &lg->overhead_random, overhead);
+  lg->has_overhead = config->overhead.kind != MS_DIST_FIXED || config->overhead.value > 0;
   if (config->body != NULL)
     lg->body = ms_body_new_text (config->body, -1);
   lg->headers = g_new0 (const char *, 2 * config->headers.n + 1);
@@ -65,6 +88,17 @@ ms_loadgen_new (MsCluster *cluster, const MsTrafficConfig *config, MsPod *source
   else
     lg->stop_at = end >= 0 ? end : MS_TIME_NEVER;
   lg->limit = config->requests;
+  lg->n_connections = config->mode == MS_TRAFFIC_CLOSED ? (guint) config->connections : 1;
+  lg->connections = g_new0 (Connection, lg->n_connections);
+  for (guint i = 0; i < lg->n_connections; i++)
+    {
+      Connection *conn = &lg->connections[i];
+      conn->lg = lg;
+      conn->left = -1;
+      if (config->mode == MS_TRAFFIC_CLOSED && config->requests > 0)
+        conn->left = config->requests / config->connections
+                     + ((gint64) i < config->requests % config->connections);
+    }
   lg->status = g_new0 (guint64, MS_STATUS_MAX);
   lg->flags = g_array_new (FALSE, FALSE, sizeof (FlagCount));
   lg->latency = ms_histogram_new ();
@@ -78,6 +112,7 @@ ms_loadgen_free (MsLoadgen *lg)
     return;
   g_clear_pointer (&lg->body, ms_body_unref);
   g_free (lg->headers);
+  g_free (lg->connections);
   g_free (lg->status);
   g_array_unref (lg->flags);
   ms_histogram_free (lg->latency);
@@ -91,6 +126,12 @@ may_send (MsLoadgen *lg)
          && (lg->limit == 0 || lg->sent < (guint64) lg->limit);
 }
 
+static gboolean
+connection_may_send (Connection *conn)
+{
+  return conn->left != 0 && may_send (conn->lg);
+}
+
 static void
 check_idle (MsLoadgen *lg)
 {
@@ -102,12 +143,13 @@ check_idle (MsLoadgen *lg)
     }
 }
 
-static void send_one (MsLoadgen *lg);
+static void send_one (Connection *conn);
 
 static void
 request_done (MsExchange *ex, gpointer data)
 {
-  MsLoadgen *lg = data;
+  Connection *conn = data;
+  MsLoadgen *lg = conn->lg;
   lg->completed++;
   lg->status[CLAMP (ex->status, 0, MS_STATUS_MAX - 1)]++;
   guint i;
@@ -124,14 +166,23 @@ request_done (MsExchange *ex, gpointer data)
   ms_exchange_unref (ex);
 
   /* Closed loop: this connection goes on at once. */
-  if (lg->config->mode == MS_TRAFFIC_CLOSED && may_send (lg))
-    send_one (lg);
+  if (lg->config->mode == MS_TRAFFIC_CLOSED && connection_may_send (conn))
+    send_one (conn);
   check_idle (lg);
 }
 
 static void
-send_one (MsLoadgen *lg)
+overhead_done (MsSim *sim, gpointer data)
 {
+  (void) sim;
+  MsExchange *ex = data;
+  ms_pod_send (ex->source, ex);
+}
+
+static void
+send_one (Connection *conn)
+{
+  MsLoadgen *lg = conn->lg;
   const MsTrafficConfig *c = lg->config;
   MsRequest *request = ms_request_new (ms_cluster_pool (lg->cluster));
   request->method = c->method;
@@ -143,9 +194,17 @@ send_one (MsLoadgen *lg)
   if (lg->body != NULL)
     request->body = ms_body_ref (lg->body);
   MsExchange *ex = ms_exchange_new (ms_cluster_pool (lg->cluster), request, lg->source,
-                                    ms_sim_now (lg->sim), request_done, lg);
+                                    ms_sim_now (lg->sim), request_done, conn);
   ms_request_unref (request);
   lg->sent++;
+  if (conn->left > 0)
+    conn->left--;
+  if (lg->has_overhead)
+    {
+      MsTime overhead = ms_dist_sample (&c->overhead, &lg->overhead_random);
+      ms_sim_schedule (lg->sim, overhead, overhead_done, ex);
+      return;
+    }
   ms_pod_send (lg->source, ex);
 }
 
@@ -159,7 +218,7 @@ arrival (MsSim *sim, gpointer data)
       check_idle (lg);
       return;
     }
-  send_one (lg);
+  send_one (&lg->connections[0]);
   MsTime gap = (MsTime) ms_random_exponential (&lg->random, 1e6 / lg->config->rate);
   ms_sim_schedule (lg->sim, gap, arrival, lg);
 }
@@ -169,8 +228,9 @@ open_connections (MsSim *sim, gpointer data)
 {
   (void) sim;
   MsLoadgen *lg = data;
-  for (gint64 i = 0; i < lg->config->connections && may_send (lg); i++)
-    send_one (lg);
+  for (guint i = 0; i < lg->n_connections; i++)
+    if (connection_may_send (&lg->connections[i]))
+      send_one (&lg->connections[i]);
   check_idle (lg);
 }
 

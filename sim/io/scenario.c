@@ -188,7 +188,8 @@ static gboolean
 read_traffic (MsScenario *scenario, const MsNode *node, GError **error)
 {
   static const char *const fields[] = {
-    "name", "from", "request", "rate", "start", "duration", "connections", "requests", NULL,
+    "name", "from", "request", "rate", "start", "duration", "connections", "requests",
+    "overhead", NULL,
   };
   static const char *const request_fields[] = { "method", "url", "headers", "body", NULL };
   static const char *const methods[] = {
@@ -203,6 +204,7 @@ read_traffic (MsScenario *scenario, const MsNode *node, GError **error)
   t->node = node;
   t->duration = -1;
   t->from = "ingress";
+  t->overhead = ms_dist_fixed (0);
   int method = 0;
   const char *name = NULL;
 
@@ -220,7 +222,8 @@ read_traffic (MsScenario *scenario, const MsNode *node, GError **error)
       || !check_limit (node, "connections", MAX_CONNECTIONS, "connections", error)
       || !ms_read_int (node, "connections", FALSE, 1, MAX_CONNECTIONS, &t->connections, error)
       || !check_limit (node, "requests", (double) MAX_REQUESTS, "requests", error)
-      || !ms_read_int (node, "requests", FALSE, 1, MAX_REQUESTS, &t->requests, error))
+      || !ms_read_int (node, "requests", FALSE, 1, MAX_REQUESTS, &t->requests, error)
+      || !ms_read_dist (node, "overhead", FALSE, &t->overhead, error))
     return FALSE;
   if (t->duration == 0)
     return ms_read_fail (error, ms_node_get (node, "duration"), MS_SCENARIO_ERROR_VALUE,

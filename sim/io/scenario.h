@@ -123,6 +123,7 @@ typedef struct {
   MsTime duration;             /* -1: the scenario's */
   gint64 connections;
   gint64 requests;             /* 0: unbounded (open loop) */
+  MsDist overhead;             /* the client's time before each request reaches its proxy */
   const MsNode *node;
 } MsTrafficConfig;
 

@@ -32,6 +32,23 @@ test_closed_loop_counts (void)
 }
 
 static void
+test_overhead (void)
+{
+  g_test_summary ("`overhead` delays each request before it reaches the client's proxy, and "
+                  "counts in its latency");
+  /* 2 ms of overhead + 10 ms (1 + 8 + 1): 12 ms per request, 5 in a row. */
+  static const char json[] =
+    "{" NET "\"resources\":[" TEST_APP ("api", 1) "],"
+    "\"workloads\":{\"api\":{\"latency\":\"8ms\"}},"
+    "\"traffic\":[{\"name\":\"s\",\"from\":\"outside\",\"request\":{\"url\":\"http://api/\"},"
+    "\"requests\":5,\"overhead\":\"2ms\"}]}";
+  g_auto (TestRun) run = { 0 };
+  test_run (&run, json, 1);
+  g_assert_cmpfloat (test_value (&run, "duration_ms"), ==, 60);
+  g_assert_cmpfloat (test_value (&run, "traffic.s.latency_ms.max"), ==, 12);
+}
+
+static void
 test_sequence (void)
 {
   g_test_summary ("`requests` alone sends one after another");
@@ -247,6 +264,7 @@ main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/models/world/closed-loop-counts", test_closed_loop_counts);
+  g_test_add_func ("/models/world/overhead", test_overhead);
   g_test_add_func ("/models/world/sequence", test_sequence);
   g_test_add_func ("/models/world/open-loop-rate", test_open_loop_rate);
   g_test_add_func ("/models/world/fault-window-on-time", test_fault_window_on_time);
