@@ -459,6 +459,32 @@ read_wait (MsAslState *state, const MsNode *node, GError **error)
   return TRUE;
 }
 
+/* Every "key.$" member of a Parameters template, at any depth, holds a
+ * path (the input's, or "$$." the context object's). */
+static gboolean
+check_template (const MsNode *node, GError **error)
+{
+  if (node->kind != MS_NODE_OBJECT && node->kind != MS_NODE_ARRAY)
+    return TRUE;
+  for (guint i = 0; i < node->children->len; i++)
+    {
+      const MsNode *child = node->children->pdata[i];
+      g_autofree char *reason = NULL;
+      if (child->key != NULL && g_str_has_suffix (child->key, ".$"))
+        {
+          if (child->kind != MS_NODE_STRING)
+            return ms_read_fail (error, child, MS_SCENARIO_ERROR_TYPE, "a member whose name "
+                                 "ends in \".$\" takes a path such as \"$.order_id\", found %s",
+                                 ms_node_kind_name (child->kind));
+          if (!ms_asl_path_check (child->text, TRUE, &reason))
+            return ms_read_fail (error, child, MS_SCENARIO_ERROR_VALUE, "%s", reason);
+        }
+      else if (!check_template (child, error))
+        return FALSE;
+    }
+  return TRUE;
+}
+
 static gboolean
 read_state (Reader *reader, const MsNode *node, GError **error)
 {
@@ -497,7 +523,8 @@ read_state (Reader *reader, const MsNode *node, GError **error)
     return FALSE;
   state->parameters = ms_node_get (node, "Parameters");
   state->result = ms_node_get (node, "Result");
-  if (state->parameters != NULL && !ms_read_expect (state->parameters, MS_NODE_OBJECT, error))
+  if (state->parameters != NULL && (!ms_read_expect (state->parameters, MS_NODE_OBJECT, error)
+                                    || !check_template (state->parameters, error)))
     return FALSE;
   switch (state->type)
     {

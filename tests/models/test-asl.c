@@ -121,6 +121,9 @@ static const BadDefinition bad_definitions[] = {
     "at least one error name" },
   { "bad-path", "{\"StartAt\":\"A\",\"States\":{\"A\":{\"Type\":\"Pass\",\"ResultPath\":"
     "\"order.id\",\"End\":true}}}", "States.A.ResultPath", "paths start with \"$\"" },
+  { "bad-parameter-path", "{\"StartAt\":\"A\",\"States\":{\"A\":" TASK ("\"End\":true,"
+    "\"Parameters\":{\"order\":{\"id.$\":\"$.orders[?(@.x)]\"}}") "}}",
+    "States.A.Parameters.order[\"id.$\"]", "supports $, $.a.b" },
   { "bad-resource", "{\"StartAt\":\"A\",\"States\":{\"A\":{\"Type\":\"Task\",\"Resource\":"
     "\"arn:aws:lambda:us-east-1:1:function:f\",\"End\":true}}}", "States.A.Resource",
     "ARNs are not simulated" },
