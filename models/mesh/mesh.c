@@ -240,6 +240,10 @@ proxy_new (MsMesh *mesh, MsPod *pod, gboolean gateway)
   g_autofree char *stream = g_strdup_printf ("proxy/%s/%s", pod->namespace_ ? pod->namespace_ : "",
                                              pod->name);
   ms_sim_random_stream (ms_cluster_sim (mesh->cluster), &p->random, stream);
+  /* A stream of its own, so that opening connections does not shift the
+   * proxy's other draws (load balancing, retry backoff). */
+  g_autofree char *connect = g_strconcat (stream, "/connect", NULL);
+  ms_sim_random_stream (ms_cluster_sim (mesh->cluster), &p->connect_random, connect);
   g_ptr_array_add (mesh->proxies, p);
   return p;
 }
@@ -277,7 +281,7 @@ inbound_pool (MsProxy *proxy, MsService *service)
   MsPool *pool = g_hash_table_lookup (proxy->inbound_pools, service);
   if (pool == NULL)
     {
-      pool = ms_pool_new (&dr->policy.pool, inbound_ready);
+      pool = ms_pool_new (&dr->policy.pool, inbound_ready, NULL);
       g_hash_table_insert (proxy->inbound_pools, service, pool);
     }
   return pool;
@@ -487,7 +491,7 @@ ms_proxy_virtual_service (MsProxy *proxy, MsService *service)
   return vs;
 }
 
-static void pool_ready (gpointer waiter, MsPoolConn *connection);
+static MsPool *cluster_pool_new (MsEnvoyCluster *c);
 
 /* The cluster's subset and policy as the current configuration has them
  * (a subset that no longer exists orphans the cluster: no route reaches
@@ -508,7 +512,7 @@ bind_policy (MsEnvoyCluster *c, const MsIstio *istio, const char *subset_name)
       ms_pool_set_settings (c->pool, c->policy && c->policy->pool.set ? &c->policy->pool : &none);
     }
   else if (c->policy != NULL && c->policy->pool.set)
-    c->pool = ms_pool_new (&c->policy->pool, pool_ready);
+    c->pool = cluster_pool_new (c);
 }
 
 gboolean
@@ -590,10 +594,13 @@ refresh_hosts (MsEnvoyCluster *c, guint generation)
   ms_outlier_hosts_changed (c);
 }
 
-static void
-pool_ready (gpointer waiter, MsPoolConn *connection)
+/* A client sidecar's pool: new connections to a pod take a handshake over
+ * the pod network. */
+static MsPool *
+cluster_pool_new (MsEnvoyCluster *c)
 {
-  ms_router_pool_ready (waiter, connection);
+  MsPoolConnector connector = { ms_cluster_sim (c->proxy->mesh->cluster), ms_router_connect_time, c };
+  return ms_pool_new (&c->policy->pool, ms_router_pool_ready, &connector);
 }
 
 MsEnvoyCluster *
@@ -621,7 +628,7 @@ ms_proxy_cluster (MsProxy *proxy, MsService *service, int port, const MsSubset *
   c->hosts = g_ptr_array_new ();
   c->known = g_ptr_array_new_with_free_func (g_free);
   if (c->policy != NULL && c->policy->pool.set)
-    c->pool = ms_pool_new (&c->policy->pool, pool_ready);
+    c->pool = cluster_pool_new (c);
   ms_outlier_cluster_init (c);
   refresh_hosts (c, generation);
   g_ptr_array_add (proxy->clusters, c);

@@ -6,29 +6,54 @@
  * (an idle connection to its host, or room for a new connection) is served
  * first.  Every count here is exact, so a test can check that overflows
  * equal the 503 UO answers one for one.
+ *
+ * With a connector (client sidecars), a new connection is not usable at
+ * once: it counts against tcp.maxConnections from the moment it is opened,
+ * and the request that caused it waits in the pending queue, counted
+ * against http1MaxPendingRequests, until the handshake is over.  This is
+ * Envoy's ConnPoolImplBase: newStream attaches to a ready connection if
+ * there is one, else checks the pending limit, queues the stream and only
+ * then tries to open a connection, one per pending stream not already
+ * covered by a connection being opened.  Without a connector (the server
+ * sidecar's inbound side, which talks to its app over loopback) a new
+ * connection is ready at once.  A closing connection gives its slot back
+ * at once: Envoy releases it on the local close event, raised inside
+ * close(), in the same event-loop pass as the response.
  */
 #include "models/mesh/pool.h"
 
 #include "sim/io/read.h"
 
-struct _MsPoolConn {
+/* The connections of one host, in one pool. */
+typedef struct {
   gconstpointer host;
+  GSList *idle;             /* MsPoolConn *, connected and free */
+  guint open;               /* connections open or being opened to it */
+  guint connecting;         /* of which still in their handshake */
+  guint waiting;            /* waiters for this host in the pending queue */
+} HostConns;
+
+struct _MsPoolConn {
+  MsPool *pool;
+  HostConns *at;
   guint requests;
-  GList link;              /* in the pool's busy list while it carries a request */
+  MsTimer connect_timer;
+  GList link;              /* in the pool's busy or connecting list */
 };
 
 typedef struct {
   gpointer waiter;
-  gconstpointer host;
+  HostConns *at;
 } Waiter;
 
 struct _MsPool {
   MsPoolSettings settings;
   MsPoolReady ready;
-  GHashTable *idle;         /* host -> GSList of MsPoolConn * */
-  GHashTable *per_host;     /* host -> connections open to it */
-  GQueue pending;           /* Waiter * */
-  GQueue busy;              /* MsPoolConn *, each carrying a request */
+  MsPoolConnector connector;  /* .time NULL: connections are ready at once */
+  GHashTable *hosts;          /* host -> HostConns * */
+  GQueue pending;             /* Waiter * */
+  GQueue busy;                /* MsPoolConn *, each carrying a request */
+  GQueue connecting;          /* MsPoolConn *, in their handshake */
   MsPoolStats stats;
 };
 
@@ -101,20 +126,25 @@ ms_pool_settings_read (const MsNode *node, MsPoolSettings *out, GError **error)
 }
 
 static void
-idle_list_free (gpointer data)
+host_conns_free (gpointer data)
 {
-  g_slist_free_full (data, g_free);
+  HostConns *h = data;
+  g_slist_free_full (h->idle, g_free);
+  g_free (h);
 }
 
 MsPool *
-ms_pool_new (const MsPoolSettings *settings, MsPoolReady ready)
+ms_pool_new (const MsPoolSettings *settings, MsPoolReady ready, const MsPoolConnector *connector)
 {
   MsPool *pool = g_new0 (MsPool, 1);
   pool->settings = *settings;
   pool->ready = ready;
-  pool->idle = g_hash_table_new_full (NULL, NULL, NULL, idle_list_free);
-  pool->per_host = g_hash_table_new (NULL, NULL);
+  if (connector != NULL)
+    pool->connector = *connector;
+  pool->hosts = g_hash_table_new_full (NULL, NULL, NULL, host_conns_free);
   g_queue_init (&pool->pending);
+  g_queue_init (&pool->busy);
+  g_queue_init (&pool->connecting);
   return pool;
 }
 
@@ -123,47 +153,119 @@ ms_pool_free (MsPool *pool)
 {
   if (pool == NULL)
     return;
-  g_hash_table_unref (pool->idle);
-  g_hash_table_unref (pool->per_host);
   g_queue_clear_full (&pool->pending, g_free);
-  /* Connections still carrying a request when the run ended. */
+  /* Connections still carrying a request, or still in their handshake,
+   * when the run ended. */
   GList *link;
   while ((link = g_queue_pop_head_link (&pool->busy)) != NULL)
     g_free (link->data);
+  while ((link = g_queue_pop_head_link (&pool->connecting)) != NULL)
+    {
+      MsPoolConn *conn = link->data;
+      ms_sim_cancel (pool->connector.sim, &conn->connect_timer);
+      g_free (conn);
+    }
+  g_hash_table_unref (pool->hosts);
   g_free (pool);
 }
 
-/* An idle connection to host, or a new one if the limit allows; NULL
- * otherwise. */
-static MsPoolConn *
-take_connection (MsPool *pool, gconstpointer host)
+/* The host's connection record, made on its first request (one per host
+ * per pool, never per request). */
+static HostConns *
+host_conns (MsPool *pool, gconstpointer host)
 {
-  GSList *list = g_hash_table_lookup (pool->idle, host);
-  if (list != NULL)
+  HostConns *h = g_hash_table_lookup (pool->hosts, host);
+  if (h == NULL)
     {
-      MsPoolConn *conn = list->data;
-      g_hash_table_steal (pool->idle, host);
-      list = g_slist_delete_link (list, list);
-      if (list != NULL)
-        g_hash_table_insert (pool->idle, (gpointer) host, list);
-      return conn;
+      h = g_new0 (HostConns, 1);
+      h->host = host;
+      g_hash_table_insert (pool->hosts, (gpointer) host, h);
     }
-  /* Envoy lets a host with no connection at all open one even past the
-   * cluster's limit, so that no request waits forever while other hosts'
-   * connections sit idle (upstream_cx_overflow counts it). */
-  guint to_host = GPOINTER_TO_UINT (g_hash_table_lookup (pool->per_host, host));
+  return h;
+}
+
+static MsPoolConn *
+take_idle (HostConns *h)
+{
+  if (h->idle == NULL)
+    return NULL;
+  MsPoolConn *conn = h->idle->data;
+  h->idle = g_slist_delete_link (h->idle, h->idle);
+  return conn;
+}
+
+/* A new connection to host if tcp.maxConnections allows, NULL otherwise.
+ * The limit counts connections being opened too.  Envoy lets a host with
+ * no connection at all open one even past the cluster's limit, so that no
+ * request waits forever while other hosts' connections sit idle
+ * (upstream_cx_overflow counts it). */
+static MsPoolConn *
+open_connection (MsPool *pool, HostConns *h)
+{
   if (pool->stats.connections >= pool->settings.max_connections)
     {
       pool->stats.upstream_cx_overflow++;
-      if (to_host > 0)
+      if (h->open > 0)
         return NULL;
     }
-  g_hash_table_insert (pool->per_host, (gpointer) host, GUINT_TO_POINTER (to_host + 1));
+  h->open++;
   pool->stats.connections++;
   pool->stats.upstream_cx_total++;
   MsPoolConn *conn = g_new0 (MsPoolConn, 1);
-  conn->host = host;
+  conn->pool = pool;
+  conn->at = h;
   return conn;
+}
+
+/* Hands conn to the oldest waiter for its host; without one it goes idle. */
+static void
+serve_waiter (MsPool *pool, MsPoolConn *conn)
+{
+  for (GList *l = pool->pending.head; l != NULL; l = l->next)
+    {
+      Waiter *w = l->data;
+      if (w->at != conn->at)
+        continue;
+      gpointer waiter = w->waiter;
+      g_queue_delete_link (&pool->pending, l);
+      g_free (w);
+      conn->at->waiting--;
+      pool->stats.pending--;
+      pool->ready (waiter, hand_out (pool, conn));
+      return;
+    }
+  conn->at->idle = g_slist_prepend (conn->at->idle, conn);
+}
+
+static void
+connected (MsSim *sim, gpointer data)
+{
+  (void) sim;
+  MsPoolConn *conn = data;
+  MsPool *pool = conn->pool;
+  g_queue_unlink (&pool->connecting, &conn->link);
+  conn->at->connecting--;
+  pool->stats.connecting--;
+  serve_waiter (pool, conn);
+}
+
+/* Opens connections to a host for its waiters, one per waiter that no
+ * connection being opened will serve, while the limit allows. */
+static void
+open_for_waiters (MsPool *pool, HostConns *h)
+{
+  while (h->waiting > h->connecting)
+    {
+      MsPoolConn *conn = open_connection (pool, h);
+      if (conn == NULL)
+        return;
+      h->connecting++;
+      pool->stats.connecting++;
+      conn->link.data = conn;
+      g_queue_push_tail_link (&pool->connecting, &conn->link);
+      MsTime handshake = pool->connector.time (pool->connector.data, h->host);
+      conn->connect_timer = ms_sim_schedule (pool->connector.sim, handshake, connected, conn);
+    }
 }
 
 MsPoolResult
@@ -175,7 +277,12 @@ ms_pool_acquire (MsPool *pool, gconstpointer host, gpointer waiter, MsPoolConn *
       st->upstream_rq_pending_overflow++;
       return MS_POOL_OVERFLOW;
     }
-  MsPoolConn *conn = g_queue_is_empty (&pool->pending) ? take_connection (pool, host) : NULL;
+  HostConns *h = host_conns (pool, host);
+  MsPoolConn *conn = take_idle (h);
+  /* Without a handshake a new connection is ready at once, but it must
+   * not jump the queue of requests already waiting. */
+  if (conn == NULL && pool->connector.time == NULL && g_queue_is_empty (&pool->pending))
+    conn = open_connection (pool, h);
   if (conn != NULL)
     {
       *connection = hand_out (pool, conn);
@@ -188,10 +295,13 @@ ms_pool_acquire (MsPool *pool, gconstpointer host, gpointer waiter, MsPoolConn *
     }
   Waiter *w = g_new (Waiter, 1);
   w->waiter = waiter;
-  w->host = host;
+  w->at = h;
   g_queue_push_tail (&pool->pending, w);
+  h->waiting++;
   st->pending++;
   st->upstream_rq_pending_total++;
+  if (pool->connector.time != NULL)
+    open_for_waiters (pool, h);
   return MS_POOL_PENDING;
 }
 
@@ -203,6 +313,9 @@ ms_pool_cancel (MsPool *pool, gpointer waiter)
       Waiter *w = l->data;
       if (w->waiter == waiter)
         {
+          /* A connection being opened for it goes on and ends up idle, as
+           * Envoy's default cancel policy leaves it. */
+          w->at->waiting--;
           g_queue_delete_link (&pool->pending, l);
           g_free (w);
           pool->stats.pending--;
@@ -211,7 +324,9 @@ ms_pool_cancel (MsPool *pool, gpointer waiter)
     }
 }
 
-/* Serves waiters, oldest first, while capacity allows. */
+/* Serves waiters, oldest first, while capacity allows: an idle connection
+ * to the waiter's host, else a new connection (ready at once, or opened
+ * for it). */
 static void
 dispatch (MsPool *pool)
 {
@@ -220,12 +335,22 @@ dispatch (MsPool *pool)
     {
       GList *next = l->next;
       Waiter *w = l->data;
-      MsPoolConn *conn = take_connection (pool, w->host);
+      HostConns *h = w->at;
+      MsPoolConn *conn = take_idle (h);
+      if (conn == NULL && pool->connector.time != NULL)
+        {
+          open_for_waiters (pool, h);
+          l = next;
+          continue;
+        }
+      if (conn == NULL)
+        conn = open_connection (pool, h);
       if (conn != NULL)
         {
           gpointer waiter = w->waiter;
           g_queue_delete_link (&pool->pending, l);
           g_free (w);
+          h->waiting--;
           pool->stats.pending--;
           pool->ready (waiter, hand_out (pool, conn));
         }
@@ -242,17 +367,12 @@ ms_pool_release (MsPool *pool, MsPoolConn *conn, gboolean keep_alive)
   guint32 limit = pool->settings.max_requests_per_connection;
   if (!keep_alive || (limit > 0 && conn->requests >= limit))
     {
-      guint to_host = GPOINTER_TO_UINT (g_hash_table_lookup (pool->per_host, conn->host));
-      g_hash_table_insert (pool->per_host, (gpointer) conn->host, GUINT_TO_POINTER (to_host - 1));
+      conn->at->open--;
       pool->stats.connections--;
       g_free (conn);
     }
   else
-    {
-      GSList *list = g_hash_table_lookup (pool->idle, conn->host);
-      g_hash_table_steal (pool->idle, conn->host);
-      g_hash_table_insert (pool->idle, (gpointer) conn->host, g_slist_prepend (list, conn));
-    }
+    conn->at->idle = g_slist_prepend (conn->at->idle, conn);
   dispatch (pool);
 }
 

@@ -12,8 +12,13 @@
  * except that a host with no connection may always open one, as Envoy's
  * pool allows so that requests cannot wait forever.
  *
- * Not modelled: the time to open a connection (a TCP or mTLS handshake is
- * free here), tcp.connectTimeout (connections are refused at once, never
+ * With a connector, opening a connection takes the handshake time it
+ * gives (client sidecars: TCP, plus TLS for mTLS; see docs/mesh.md), during
+ * which the connection already counts against tcp.maxConnections and the
+ * request waits as pending; without one (the inbound side, over loopback)
+ * a new connection is ready at once.
+ *
+ * Not modelled: tcp.connectTimeout (connections are refused at once, never
  * black-holed) and http.idleTimeout (idle connections stay).
  */
 #pragma once
@@ -44,6 +49,16 @@ typedef struct _MsPoolConn MsPoolConn;
 /* A pending request got a connection. */
 typedef void (*MsPoolReady) (gpointer waiter, MsPoolConn *connection);
 
+/* How long opening a connection to host takes, until Envoy's Connected
+ * event (after the TLS handshake for TLS); called once per connection. */
+typedef MsTime (*MsPoolConnectTime) (gpointer data, gconstpointer host);
+
+typedef struct {
+  MsSim *sim;               /* schedules the end of each handshake */
+  MsPoolConnectTime time;   /* NULL: connections are ready at once */
+  gpointer data;
+} MsPoolConnector;
+
 typedef enum {
   MS_POOL_READY,      /* *connection is the request's */
   MS_POOL_PENDING,    /* ready() will be called, unless cancelled */
@@ -51,7 +66,8 @@ typedef enum {
 } MsPoolResult;
 
 typedef struct {
-  guint connections;                /* open now */
+  guint connections;                /* open now, or being opened */
+  guint connecting;                 /* in their handshake now */
   guint pending;                    /* waiting now */
   guint active;                     /* requests on connections now */
   guint retries;                    /* retries in flight now */
@@ -63,7 +79,9 @@ typedef struct {
   guint64 upstream_rq_retry_overflow;
 } MsPoolStats;
 
-MsPool *ms_pool_new (const MsPoolSettings *settings, MsPoolReady ready);
+/* connector may be NULL: connections are ready at once. */
+MsPool *ms_pool_new (const MsPoolSettings *settings, MsPoolReady ready,
+                     const MsPoolConnector *connector);
 void ms_pool_free (MsPool *pool);
 
 MsPoolResult ms_pool_acquire (MsPool *pool, gconstpointer host, gpointer waiter,

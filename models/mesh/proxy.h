@@ -59,6 +59,7 @@ struct _MsProxy {
   gboolean gateway;
   const char *context;      /* "mesh", or the gateway's name for matching */
   MsRandom random;          /* the proxy's own stream */
+  MsRandom connect_random;  /* its handshakes' hop latencies (pool.h) */
   GPtrArray *clusters;      /* MsEnvoyCluster * */
   GPtrArray *edges;         /* MsEdge * */
   GList *streams;           /* requests in flight through this proxy */
@@ -109,6 +110,9 @@ void ms_router_route (MsProxy *proxy, MsExchange *exchange);
 
 /* A pending request got its connection (router.c). */
 void ms_router_pool_ready (gpointer stream, MsPoolConn *connection);
+/* The handshake time of a new connection from the cluster's proxy to host
+ * (an MsUpstreamHost): an MsPoolConnectTime.  router.c */
+MsTime ms_router_connect_time (gpointer cluster, gconstpointer host);
 
 /* Writes the route decision for request from proxy, step by step.
  * router.c */

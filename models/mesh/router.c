@@ -538,15 +538,47 @@ route_timeout (MsSim *sim, gpointer data)
  * tls.mode, or Istio's auto mTLS (to pods with a sidecar whose
  * PeerAuthentication is not DISABLE). */
 static gboolean
-use_mtls (Stream *s, MsPod *host, int port)
+use_mtls (const MsEnvoyCluster *c, MsPod *host, int port)
 {
-  MsTlsMode mode = s->cluster->policy ? s->cluster->policy->tls : MS_TLS_AUTO;
+  MsTlsMode mode = c->policy ? c->policy->tls : MS_TLS_AUTO;
   if (mode == MS_TLS_ISTIO_MUTUAL || mode == MS_TLS_MUTUAL)
     return TRUE;
   if (mode != MS_TLS_AUTO)
     return FALSE;
   return ms_proxy_is_sidecar (host)
-         && ms_security_mode (ms_mesh_security (s->proxy->mesh), host, port) != MS_MTLS_DISABLE;
+         && ms_security_mode (ms_mesh_security (c->proxy->mesh), host, port) != MS_MTLS_DISABLE;
+}
+
+/* The workload port behind the cluster's Service port. */
+static int
+cluster_target_port (const MsEnvoyCluster *c)
+{
+  for (guint i = 0; i < c->service->ports->len; i++)
+    {
+      const MsServicePort *p = &g_array_index (c->service->ports, MsServicePort, i);
+      if (p->port == c->port)
+        return p->target_port;
+    }
+  return c->port;
+}
+
+/* A new connection is usable after the TCP handshake (SYN there, SYN-ACK
+ * back: one round trip, the ACK leaves with the request) and, for mTLS,
+ * the TLS 1.3 handshake (ClientHello there, the server's flight back: one
+ * more round trip), because Envoy raises Connected only once TLS is up.
+ * Each of these hops is drawn like a request's, from the proxy's connect
+ * stream.  Handshake CPU time is not counted. */
+MsTime
+ms_router_connect_time (gpointer data, gconstpointer host_data)
+{
+  MsEnvoyCluster *c = data;
+  const MsUpstreamHost *host = host_data;
+  MsCluster *cluster = ms_mesh_cluster (c->proxy->mesh);
+  int hops = use_mtls (c, host->pod, cluster_target_port (c)) ? 4 : 2;
+  MsTime total = 0;
+  for (int i = 0; i < hops; i++)
+    total += ms_cluster_hop_latency (cluster, &c->proxy->connect_random);
+  return total;
 }
 
 /* The try has its host (and connection): send it. */
@@ -557,7 +589,7 @@ try_send (Stream *s)
   s->attempt = ms_exchange_new (ms_cluster_pool (cluster), s->request, s->proxy->pod,
                                 ms_sim_now (sim_of (s)), try_done, s);
   s->attempt->service = s->cluster->service;
-  s->attempt->mtls = use_mtls (s, s->host->pod, ms_proxy_target_port (s->attempt));
+  s->attempt->mtls = use_mtls (s->cluster, s->host->pod, ms_proxy_target_port (s->attempt));
   const MsTracer *tracer = tracer_of (s);
   if (tracer != NULL)
     {
@@ -918,15 +950,8 @@ explain_security (MsProxy *proxy, MsEnvoyCluster *c, const MsRequest *request, G
     return;
   MsPod *pod = ((MsUpstreamHost *) c->hosts->pdata[0])->pod;
   const MsSecurity *security = ms_mesh_security (proxy->mesh);
-  int target_port = request->port;
-  for (guint i = 0; i < c->service->ports->len; i++)
-    {
-      const MsServicePort *p = &g_array_index (c->service->ports, MsServicePort, i);
-      if (p->port == c->port)
-        target_port = p->target_port;
-    }
-  Stream probe = { .proxy = proxy, .cluster = c };
-  gboolean mtls = use_mtls (&probe, pod, target_port);
+  int target_port = cluster_target_port (c);
+  gboolean mtls = use_mtls (c, pod, target_port);
   if (!ms_proxy_is_sidecar (pod))
     {
       g_string_append_printf (out, "    security at %s: no sidecar, plaintext only%s\n", pod->name,
@@ -990,6 +1015,15 @@ explain_cluster (MsProxy *proxy, MsService *service, int port, const MsSubset *s
       if (p->max_retries != G_MAXUINT32)
         g_string_append_printf (out, " maxRetries %u", p->max_retries);
       g_string_append (out, "; overflow answers 503 UO\n");
+      if (c->hosts->len > 0)
+        {
+          MsPod *pod = ((MsUpstreamHost *) c->hosts->pdata[0])->pod;
+          g_string_append (out, use_mtls (c, pod, cluster_target_port (c))
+                                  ? "      a new connection waits for the TCP and mTLS handshakes "
+                                    "(2 round trips) and counts against maxConnections meanwhile\n"
+                                  : "      a new connection waits for the TCP handshake (1 round "
+                                    "trip) and counts against maxConnections meanwhile\n");
+        }
     }
   if (c->policy != NULL && c->policy->outlier.set)
     {

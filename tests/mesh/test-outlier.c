@@ -283,6 +283,106 @@ test_pool_inbound_side (void)
                      + test_value (&run, "traffic.e.flags.UO"), ==, 0);
 }
 
+/* Connection timing (pool.h): with network latency 1 ms per hop, a new
+ * connection from a sidecar to a sidecar takes 4 ms (TCP and TLS: two round
+ * trips) before it can carry a request, and a request then takes 3 ms
+ * (1 there, 1 of service, 1 back). */
+#define TIMING_SCENARIO(connections, requests, policy)                                   \
+  "{" NET "\"resources\":[" TEST_APP ("c", 1) "," PODS ("s", 1, DR (policy)) "],"          \
+  "\"traffic\":[{\"name\":\"t\",\"from\":\"c\",\"request\":{\"url\":\"http://s/\"},"        \
+  "\"connections\":" #connections ",\"requests\":" #requests "}]}"
+#define CLUSTER_STAT(name) "clusters.c.outbound|80||s.default.svc.cluster.local." name
+
+static void
+test_pool_handshake_before_first_request (void)
+{
+  g_test_summary ("A new connection carries its first request only after the handshake: "
+                  "1 round trip for TCP, 1 more for mTLS; a kept-alive one carries the next "
+                  "at once");
+  /* Keep-alive: 4 + 3, then 3.  No keep-alive (maxRequestsPerConnection 1):
+   * 7 and 7.  Plaintext (tls DISABLE), no keep-alive: 2 + 3 twice. */
+  static const struct {
+    double duration, connections;
+  } cases[] = { { 10, 1 }, { 14, 2 }, { 10, 2 } };
+  static const char *const json[] = {
+    TIMING_SCENARIO (1, 2, "{\"connectionPool\":{\"tcp\":{\"maxConnections\":10}}}"),
+    TIMING_SCENARIO (1, 2, "{\"connectionPool\":{\"http\":{\"maxRequestsPerConnection\":1}}}"),
+    TIMING_SCENARIO (1, 2, "{\"tls\":{\"mode\":\"DISABLE\"},\"connectionPool\":{\"http\":"
+                           "{\"maxRequestsPerConnection\":1}}}"),
+  };
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_auto (TestRun) run = { 0 };
+      test_run (&run, json[i], 1);
+      g_assert_cmpfloat (test_value (&run, "traffic.t.status.200"), ==, 2);
+      g_assert_cmpfloat (test_value (&run, "duration_ms"), ==, cases[i].duration);
+      g_assert_cmpfloat (test_value (&run, CLUSTER_STAT ("upstream_cx_total")), ==,
+                         cases[i].connections);
+    }
+}
+
+static void
+test_pool_pending_limit_before_new_connection (void)
+{
+  g_test_summary ("With no ready connection a request first needs a pending place, even with "
+                  "connections to spare: the second of two simultaneous requests overflows "
+                  "while the first one's connection is still in its handshake");
+  /* maxConnections 100, http1MaxPendingRequests 1 (Istio 0.7's task page):
+   * A waits at 0 for its connection (ready at 4 ms); B finds the pending
+   * place taken and is answered 503 UO at 0, with no connection opened. */
+  static const char json[] = TIMING_SCENARIO (
+    2, 2, "{\"connectionPool\":{\"tcp\":{\"maxConnections\":100},\"http\":{\"http1MaxPendingRequests\":1}}}");
+  g_auto (TestRun) run = { 0 };
+  test_run (&run, json, 1);
+  g_assert_cmpfloat (test_value (&run, "traffic.t.flags.UO"), ==, 1);
+  g_assert_cmpfloat (test_value (&run, "traffic.t.latency_ms.p50"), ==, 0);
+  g_assert_cmpfloat (test_value (&run, "traffic.t.latency_ms.max"), ==, 7);
+  g_assert_cmpfloat (test_value (&run, CLUSTER_STAT ("upstream_cx_total")), ==, 1);
+  g_assert_cmpfloat (test_value (&run, CLUSTER_STAT ("upstream_rq_pending_overflow")), ==, 1);
+}
+
+static void
+test_pool_reconnect_after_close (void)
+{
+  g_test_summary ("With maxRequestsPerConnection 1 each answer closes its connection and the "
+                  "next waiter gets a new one a handshake later; a connection in its "
+                  "handshake counts against maxConnections");
+  /* maxConnections 1, 10 pending places, 2 clients A and B.  0: A and B
+   * wait, one connection opens (B may not open a second one: the first
+   * counts while connecting).  4: A sent; 7: A answered, its connection
+   * closes, B's opens, A' waits; 11: B sent; 14: B answered, A''s opens,
+   * B' waits; 18: A' sent, 21 answered; 25: B' sent, 28 answered. */
+  static const char json[] = TIMING_SCENARIO (
+    2, 4, "{\"connectionPool\":{\"tcp\":{\"maxConnections\":1},\"http\":{\"http1MaxPendingRequests\":10,"
+          "\"maxRequestsPerConnection\":1}}}");
+  g_auto (TestRun) run = { 0 };
+  test_run (&run, json, 1);
+  g_assert_cmpfloat (test_value (&run, "traffic.t.status.200"), ==, 4);
+  g_assert_cmpfloat (test_value (&run, "duration_ms"), ==, 28);
+  g_assert_cmpfloat (test_value (&run, "traffic.t.latency_ms.p50"), ==, 14);
+  g_assert_cmpfloat (test_value (&run, "traffic.t.latency_ms.max"), ==, 14);
+  g_assert_cmpfloat (test_value (&run, CLUSTER_STAT ("upstream_cx_total")), ==, 4);
+  g_assert_cmpfloat (test_value (&run, CLUSTER_STAT ("upstream_cx_overflow")), ==, 3);
+  g_assert_cmpfloat (test_value (&run, CLUSTER_STAT ("upstream_rq_pending_total")), ==, 4);
+}
+
+static void
+test_pool_overflow_uses_own_share (void)
+{
+  g_test_summary ("A fortio connection that keeps overflowing uses up its own share of -n, "
+                  "not its neighbour's (-c 2 -n 4: 2 each)");
+  /* The circuit-breaking task's rule.  0: A waits for its connection, B
+   * overflows twice at once and is done; A is answered at 7, A' at 14. */
+  static const char json[] = TIMING_SCENARIO (
+    2, 4, "{\"connectionPool\":{\"tcp\":{\"maxConnections\":1},\"http\":{\"http1MaxPendingRequests\":1,"
+          "\"maxRequestsPerConnection\":1}}}");
+  g_auto (TestRun) run = { 0 };
+  test_run (&run, json, 1);
+  g_assert_cmpfloat (test_value (&run, "traffic.t.status.200"), ==, 2);
+  g_assert_cmpfloat (test_value (&run, "traffic.t.flags.UO"), ==, 2);
+  g_assert_cmpfloat (test_value (&run, "duration_ms"), ==, 14);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -299,5 +399,11 @@ main (int argc, char **argv)
   g_test_add_func ("/mesh/pool/shared-across-pods", test_pool_shared_across_pods);
   g_test_add_func ("/mesh/pool/per-client-proxy", test_pool_per_client_proxy);
   g_test_add_func ("/mesh/pool/inbound-side", test_pool_inbound_side);
+  g_test_add_func ("/mesh/pool/handshake-before-first-request",
+                   test_pool_handshake_before_first_request);
+  g_test_add_func ("/mesh/pool/pending-limit-before-new-connection",
+                   test_pool_pending_limit_before_new_connection);
+  g_test_add_func ("/mesh/pool/reconnect-after-close", test_pool_reconnect_after_close);
+  g_test_add_func ("/mesh/pool/overflow-uses-own-share", test_pool_overflow_uses_own_share);
   return g_test_run ();
 }
