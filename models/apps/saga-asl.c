@@ -34,6 +34,8 @@
 #include "models/apps/saga-wire.h"
 #include "sim/io/read.h"
 
+#include <string.h>
+
 typedef struct {
   SagaModel *model;
   SagaApp *app;
@@ -445,9 +447,20 @@ ms_saga_asl_parse (SagaModel *m, const MsNode *saga, const MsNode *definition, G
   asl->calls = g_new0 (CallCounts, machine->states->len);
   asl->machine = g_steal_pointer (&machine);
   m->asl = asl;
-  /* The built-in side sees a saga of no steps. */
+  /* The built-in side sees a saga of no steps, named after the file the
+   * state machine is in (Step Functions names a machine apart from its
+   * Comment, which is prose). */
   MsSagaDefinition *def = g_new0 (MsSagaDefinition, 1);
-  def->name = g_strdup (asl->machine->comment ? asl->machine->comment : "asl");
+  if (definition->kind == MS_NODE_STRING)
+    {
+      g_autofree char *base = g_path_get_basename (definition->text);
+      char *dot = strchr (base, '.');
+      if (dot != NULL && dot != base)
+        *dot = '\0';
+      def->name = g_strdup (base);
+    }
+  else
+    def->name = g_strdup ("state-machine");
   def->steps = g_ptr_array_new ();
   return def;
 }
