@@ -168,5 +168,12 @@ contains "explain says denied" "$tmp/out" "authorization: denied (403 RBAC: acce
 contains "check warns about a selector matching nothing" "$tmp/err" "selector matches no pod in namespace foo"
 contains "check warns about a malformed principal" "$tmp/err" "\"sleep\" is not a principal"
 
+# Circuit breaking in explain: the limits and outlier settings in force.
+cb="$root/scenarios/istio/circuit-breaking-c2.json"
+check "explain the circuit-breaking task" 0 "$meshsim" explain "$cb" --from fortio-deploy --url http://httpbin:8000/get
+contains "explain shows the pool limits" "$tmp/out" "maxConnections 1 http1MaxPendingRequests 1 maxRequestsPerConnection 1; overflow answers 503 UO"
+contains "explain shows the handshake" "$tmp/out" "a new connection waits for the TCP and mTLS handshakes"
+contains "explain shows the outlier settings" "$tmp/out" "eject after 1 consecutive 5xx; interval 1s, base ejection 3m, maxEjectionPercent 100"
+
 echo "1..$n"
 [ "$failed" -eq 0 ]
