@@ -486,38 +486,39 @@ test_runtime_error_uncaught (void)
 /* Choice. */
 
 typedef struct {
+  const char *name;
   const char *rule;        /* members of the rule, without Next */
   const char *input;
   gboolean matches;
 } ChoiceCase;
 
 static const ChoiceCase choice_cases[] = {
-  { "\"Variable\":\"$.s\",\"StringEquals\":\"gold\"", "{\"s\":\"gold\"}", TRUE },
-  { "\"Variable\":\"$.s\",\"StringEquals\":\"gold\"", "{\"s\":\"Gold\"}", FALSE },
-  { "\"Variable\":\"$.s\",\"StringLessThan\":\"b\"", "{\"s\":\"a\"}", TRUE },
-  { "\"Variable\":\"$.s\",\"StringGreaterThanEquals\":\"b\"", "{\"s\":\"b\"}", TRUE },
-  { "\"Variable\":\"$.s\",\"StringEquals\":\"5\"", "{\"s\":5}", FALSE },
-  { "\"Variable\":\"$.n\",\"NumericEquals\":5", "{\"n\":5.0}", TRUE },
-  { "\"Variable\":\"$.n\",\"NumericGreaterThan\":100", "{\"n\":150}", TRUE },
-  { "\"Variable\":\"$.n\",\"NumericGreaterThan\":100", "{\"n\":100}", FALSE },
-  { "\"Variable\":\"$.n\",\"NumericLessThanEquals\":100", "{\"n\":100}", TRUE },
-  { "\"Variable\":\"$.n\",\"NumericLessThan\":1", "{\"n\":\"0\"}", FALSE },
-  { "\"Variable\":\"$.n\",\"NumericGreaterThanEqualsPath\":\"$.m\"", "{\"n\":3,\"m\":3}", TRUE },
-  { "\"Variable\":\"$.b\",\"BooleanEquals\":true", "{\"b\":true}", TRUE },
-  { "\"Variable\":\"$.b\",\"BooleanEquals\":true", "{\"b\":false}", FALSE },
-  { "\"Variable\":\"$.x\",\"IsPresent\":false", "{}", TRUE },
-  { "\"Variable\":\"$.x\",\"IsPresent\":true", "{\"x\":null}", TRUE },
-  { "\"Variable\":\"$.x\",\"IsNull\":true", "{\"x\":null}", TRUE },
-  { "\"Variable\":\"$.x\",\"IsNumeric\":true", "{\"x\":\"1\"}", FALSE },
-  { "\"Variable\":\"$.x\",\"IsString\":true", "{\"x\":\"1\"}", TRUE },
-  { "\"Variable\":\"$.x\",\"IsBoolean\":false", "{\"x\":1}", TRUE },
-  { "\"And\":[{\"Variable\":\"$.n\",\"NumericGreaterThan\":1},{\"Variable\":\"$.s\","
+  { "string-equals", "\"Variable\":\"$.s\",\"StringEquals\":\"gold\"", "{\"s\":\"gold\"}", TRUE },
+  { "string-equals-case", "\"Variable\":\"$.s\",\"StringEquals\":\"gold\"", "{\"s\":\"Gold\"}", FALSE },
+  { "string-less-than", "\"Variable\":\"$.s\",\"StringLessThan\":\"b\"", "{\"s\":\"a\"}", TRUE },
+  { "string-greater-than-equals", "\"Variable\":\"$.s\",\"StringGreaterThanEquals\":\"b\"", "{\"s\":\"b\"}", TRUE },
+  { "string-vs-number", "\"Variable\":\"$.s\",\"StringEquals\":\"5\"", "{\"s\":5}", FALSE },
+  { "numeric-equals-int-double", "\"Variable\":\"$.n\",\"NumericEquals\":5", "{\"n\":5.0}", TRUE },
+  { "numeric-greater-than", "\"Variable\":\"$.n\",\"NumericGreaterThan\":100", "{\"n\":150}", TRUE },
+  { "numeric-greater-than-equal-value", "\"Variable\":\"$.n\",\"NumericGreaterThan\":100", "{\"n\":100}", FALSE },
+  { "numeric-less-than-equals", "\"Variable\":\"$.n\",\"NumericLessThanEquals\":100", "{\"n\":100}", TRUE },
+  { "numeric-vs-string", "\"Variable\":\"$.n\",\"NumericLessThan\":1", "{\"n\":\"0\"}", FALSE },
+  { "numeric-path", "\"Variable\":\"$.n\",\"NumericGreaterThanEqualsPath\":\"$.m\"", "{\"n\":3,\"m\":3}", TRUE },
+  { "boolean-equals", "\"Variable\":\"$.b\",\"BooleanEquals\":true", "{\"b\":true}", TRUE },
+  { "boolean-equals-false", "\"Variable\":\"$.b\",\"BooleanEquals\":true", "{\"b\":false}", FALSE },
+  { "is-present-absent", "\"Variable\":\"$.x\",\"IsPresent\":false", "{}", TRUE },
+  { "is-present-null", "\"Variable\":\"$.x\",\"IsPresent\":true", "{\"x\":null}", TRUE },
+  { "is-null", "\"Variable\":\"$.x\",\"IsNull\":true", "{\"x\":null}", TRUE },
+  { "is-numeric-string", "\"Variable\":\"$.x\",\"IsNumeric\":true", "{\"x\":\"1\"}", FALSE },
+  { "is-string", "\"Variable\":\"$.x\",\"IsString\":true", "{\"x\":\"1\"}", TRUE },
+  { "is-boolean-false", "\"Variable\":\"$.x\",\"IsBoolean\":false", "{\"x\":1}", TRUE },
+  { "and-both", "\"And\":[{\"Variable\":\"$.n\",\"NumericGreaterThan\":1},{\"Variable\":\"$.s\","
     "\"StringEquals\":\"a\"}]", "{\"n\":2,\"s\":\"a\"}", TRUE },
-  { "\"And\":[{\"Variable\":\"$.n\",\"NumericGreaterThan\":1},{\"Variable\":\"$.s\","
+  { "and-one", "\"And\":[{\"Variable\":\"$.n\",\"NumericGreaterThan\":1},{\"Variable\":\"$.s\","
     "\"StringEquals\":\"a\"}]", "{\"n\":2,\"s\":\"b\"}", FALSE },
-  { "\"Or\":[{\"Variable\":\"$.n\",\"NumericGreaterThan\":1},{\"Variable\":\"$.s\","
+  { "or-one", "\"Or\":[{\"Variable\":\"$.n\",\"NumericGreaterThan\":1},{\"Variable\":\"$.s\","
     "\"StringEquals\":\"a\"}]", "{\"n\":0,\"s\":\"a\"}", TRUE },
-  { "\"Not\":{\"Variable\":\"$.s\",\"StringEquals\":\"a\"}", "{\"s\":\"a\"}", FALSE },
+  { "not", "\"Not\":{\"Variable\":\"$.s\",\"StringEquals\":\"a\"}", "{\"s\":\"a\"}", FALSE },
 };
 
 static void
@@ -826,6 +827,76 @@ test_crash_every_tick (gconstpointer data)
   g_assert_cmpfloat (resent, >, 0);
 }
 
+/* One saga against a payment service that takes 3 s to answer, with an
+ * inline definition. */
+static const char slow_payment[] =
+  "{\"duration\":\"20s\",\"network\":{\"latency\":\"1ms\"},\"resources\":["
+  TEST_APP ("payment-service", 1) "," TEST_APP ("saga-orchestrator", 1) ","
+  TEST_APP ("client", 1) "],"
+  "\"workloads\":{\"payment-service\":{\"model\":\"payment\",\"latency\":\"3s\"},"
+  "\"saga-orchestrator\":{\"model\":\"saga-orchestrator\",\"definition\":%s}},"
+  "\"traffic\":[{\"name\":\"s\",\"from\":\"client\",\"request\":{\"method\":\"POST\","
+  "\"url\":\"http://saga-orchestrator/api/saga/start\"},\"requests\":1}]}";
+
+static const MsSagaRecord *
+only_record (const TestRun *run)
+{
+  MsDeployment *d = ms_cluster_find_deployment (ms_world_cluster (run->world),
+                                                "saga-orchestrator");
+  const GPtrArray *records = ms_saga_log_records (ms_saga_orchestrator_log (d->model));
+  g_assert_cmpuint (records->len, ==, 1);
+  return records->pdata[0];
+}
+
+static void
+test_task_timeout_times (void)
+{
+  g_test_summary ("A Task's TimeoutSeconds is States.Timeout: the attempt sent at 0 times "
+                  "out at 1 s, the retry goes at 2 s (IntervalSeconds 1) and times out at "
+                  "3 s, then the Catch ends the saga: compensated, 3 s after it started");
+  g_autofree char *json = g_strdup_printf (slow_payment,
+    "{\"StartAt\":\"Pay\",\"States\":{\"Pay\":{\"Type\":\"Task\","
+    "\"Resource\":\"http://payment-service/api/payments\",\"TimeoutSeconds\":1,"
+    "\"Retry\":[{\"ErrorEquals\":[\"States.Timeout\"],\"MaxAttempts\":1}],"
+    "\"Catch\":[{\"ErrorEquals\":[\"States.TaskFailed\"],\"Next\":\"Wrong\"},"
+    "{\"ErrorEquals\":[\"States.ALL\"],\"Next\":\"Undo\"}],\"End\":true},"
+    "\"Wrong\":{\"Type\":\"Succeed\"},"
+    "\"Undo\":{\"Type\":\"Fail\",\"Error\":\"Compensated\"}}}");
+  g_auto (TestRun) run = { 0 };
+  test_run (&run, json, 1);
+  const MsSagaRecord *r = only_record (&run);
+  g_assert_cmpstr (ms_saga_state_name (r->state), ==, "COMPENSATED");
+  g_assert_cmpint (r->ended_at - r->started_at, ==, MS_SEC (3));
+  g_assert_cmpfloat (test_value (&run, "workloads.saga-orchestrator.calls.Pay.attempts"), ==, 2);
+  g_assert_cmpfloat (test_value (&run, "workloads.saga-orchestrator.calls.Pay.timeouts"), ==, 2);
+  g_assert_cmpfloat (test_value (&run, "workloads.saga-orchestrator.calls.Pay.retries"), ==, 1);
+  g_assert_cmpfloat (test_value (&run, "workloads.saga-orchestrator.history_events."
+                                 "TaskTimedOut"), ==, 2);
+  g_assert_cmpfloat (test_value (&run, "traffic.s.status.409"), ==, 1);
+}
+
+static void
+test_execution_timeout (void)
+{
+  g_test_summary ("The machine's TimeoutSeconds ends the execution TIMED_OUT while its Task "
+                  "is in flight: counted as failed, 500 to the client, 2 s after the start");
+  g_autofree char *json = g_strdup_printf (slow_payment,
+    "{\"StartAt\":\"Pay\",\"TimeoutSeconds\":2,\"States\":{\"Pay\":{\"Type\":\"Task\","
+    "\"Resource\":\"http://payment-service/api/payments\",\"TimeoutSeconds\":10,"
+    "\"End\":true}}}");
+  g_auto (TestRun) run = { 0 };
+  test_run (&run, json, 1);
+  const MsSagaRecord *r = only_record (&run);
+  g_assert_cmpstr (ms_saga_state_name (r->state), ==, "FAILED");
+  g_assert_cmpint (r->ended_at - r->started_at, ==, MS_SEC (2));
+  g_assert_cmpfloat (test_value (&run, "sagas.failed"), ==, 1);
+  g_assert_cmpfloat (test_value (&run, "workloads.saga-orchestrator.executions.TIMED_OUT"), ==,
+                     1);
+  g_assert_cmpfloat (test_value (&run, "workloads.saga-orchestrator.history_events."
+                                 "ExecutionTimedOut"), ==, 1);
+  g_assert_cmpfloat (test_value (&run, "traffic.s.status.500"), ==, 1);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -848,7 +919,7 @@ main (int argc, char **argv)
   g_test_add_func ("/models/asl/paths/runtime-error-uncaught", test_runtime_error_uncaught);
   for (guint i = 0; i < G_N_ELEMENTS (choice_cases); i++)
     {
-      g_autofree char *path = g_strdup_printf ("/models/asl/choice/operator-%u", i);
+      g_autofree char *path = g_strdup_printf ("/models/asl/choice/%s", choice_cases[i].name);
       g_test_add_data_func (path, &choice_cases[i], test_choice_operator);
     }
   g_test_add_func ("/models/asl/choice/no-match", test_choice_no_match);
@@ -857,6 +928,8 @@ main (int argc, char **argv)
                         test_same_as_builtin);
   g_test_add_data_func ("/models/asl/orchestrator/travel-saga-same-as-builtin", &comparisons[1],
                         test_same_as_builtin);
+  g_test_add_func ("/models/asl/orchestrator/task-timeout-times", test_task_timeout_times);
+  g_test_add_func ("/models/asl/orchestrator/execution-timeout", test_execution_timeout);
   g_test_add_data_func ("/models/asl/orchestrator/crash-every-tick/completes",
                         GINT_TO_POINTER (100), test_crash_every_tick);
   g_test_add_data_func ("/models/asl/orchestrator/crash-every-tick/declined",
