@@ -897,6 +897,41 @@ test_execution_timeout (void)
   g_assert_cmpfloat (test_value (&run, "traffic.s.status.500"), ==, 1);
 }
 
+/* Mistakes only the orchestrator's workload can see. */
+static const BadDefinition bad_workloads[] = {
+  { "resource-not-in-mesh", "\"definition\":{\"StartAt\":\"A\",\"States\":{\"A\":{"
+    "\"Type\":\"Task\",\"Resource\":\"http://nowhere/api\",\"End\":true}}}",
+    "workloads.saga-orchestrator.definition.States.A.Resource", "nowhere" },
+  { "saga-and-definition", "\"saga\":{\"steps\":[]},\"definition\":{}",
+    "workloads.saga-orchestrator.saga", "not both" },
+  { "definition-not-object", "\"definition\":5", "workloads.saga-orchestrator.definition",
+    "expected an ASL state machine" },
+  { "definition-file-missing", "\"definition\":\"no-such.asl\"",
+    "workloads.saga-orchestrator.definition", "cannot read the definition" },
+};
+
+static void
+test_bad_workload (gconstpointer data)
+{
+  const BadDefinition *bad = data;
+  g_autofree char *json = g_strdup_printf ("{\"resources\":[" TEST_APP ("payment-service", 1)
+                                           "," TEST_APP ("saga-orchestrator", 1) "],"
+                                           "\"workloads\":{\"saga-orchestrator\":{\"model\":"
+                                           "\"saga-orchestrator\",%s}}}", bad->definition);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (MsScenario) scenario = ms_scenario_load_data (json, -1, "json", "test.json", ".",
+                                                          &error);
+  g_assert_no_error (error);
+  g_autoptr (MsWorld) world = ms_world_new (scenario, 1, -1, &error);
+  g_assert_null (world);
+  g_assert_nonnull (error);
+  g_assert_true (error->domain == MS_SCENARIO_ERROR);
+  g_autofree char *where = g_strdup_printf (": %s: ", bad->path);
+  if (strstr (error->message, where) == NULL || strstr (error->message, bad->message) == NULL)
+    g_error ("\"%s\" does not name \"%s\" and say \"%s\"", error->message, bad->path,
+             bad->message);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -907,6 +942,12 @@ main (int argc, char **argv)
       g_autofree char *path = g_strdup_printf ("/models/asl/definition/bad/%s",
                                                bad_definitions[i].name);
       g_test_add_data_func (path, &bad_definitions[i], test_bad_definition);
+    }
+  for (guint i = 0; i < G_N_ELEMENTS (bad_workloads); i++)
+    {
+      g_autofree char *path = g_strdup_printf ("/models/asl/definition/bad-workload/%s",
+                                               bad_workloads[i].name);
+      g_test_add_data_func (path, &bad_workloads[i], test_bad_workload);
     }
   g_test_add_func ("/models/asl/error/names", test_error_names);
   g_test_add_func ("/models/asl/retry/abc-example", test_retry_abc_example);
