@@ -668,6 +668,29 @@ ms_payment_balance (const MsModel *model, const char *user, gint64 *balance)
   return TRUE;
 }
 
+const char *
+ms_domain_row_status (const MsModel *model, const char *id)
+{
+  g_return_val_if_fail (model != NULL && id != NULL, NULL);
+  if (model->klass != &ms_order_model_class && model->klass != &ms_payment_model_class)
+    return NULL;
+  const DomainModel *m = (const DomainModel *) model;
+  const Row *row = g_hash_table_lookup (m->db->rows, id);
+  if (row == NULL)
+    return NULL;
+  return m->kind == KIND_ORDER ? order_status[row->status] : payment_status[row->status];
+}
+
+const char *
+ms_user_locked_by (const MsModel *model, const char *user)
+{
+  g_return_val_if_fail (model != NULL && user != NULL, NULL);
+  if (model->klass != &ms_user_model_class)
+    return NULL;
+  const Row *row = g_hash_table_lookup (((const DomainModel *) model)->db->rows, user);
+  return row ? row->locked_by : NULL;
+}
+
 const MsModelClass ms_user_model_class = {
   .name = "user",
   .parse = user_parse,

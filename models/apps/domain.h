@@ -48,4 +48,14 @@ extern const MsModelClass ms_payment_model_class;
  * FALSE when model is not a payment model. */
 gboolean ms_payment_balance (const MsModel *model, const char *user, gint64 *balance);
 
+/* For the orchestrator's end-of-run invariants: the state of the row id in
+ * model's database, as the API spells it ("PENDING", "APPROVED",
+ * "CANCELLED" for orders, "CHARGED", "REFUNDED", "VOIDED" for payments),
+ * or NULL when there is no such row or model is neither.  (transfer none) */
+const char *ms_domain_row_status (const MsModel *model, const char *id);
+
+/* The saga holding user's lock in model (a user model), or NULL.
+ * (transfer none) */
+const char *ms_user_locked_by (const MsModel *model, const char *user);
+
 G_END_DECLS

@@ -8,6 +8,7 @@
  */
 #include "models/apps/saga-run.h"
 
+#include "models/apps/domain.h"
 #include "models/apps/pattern.h"
 #include "models/apps/saga-wire.h"
 #include "sim/io/read.h"
@@ -103,6 +104,8 @@ saga_bind (MsModel *model, MsCluster *cluster, MsDeployment *deployment, GError 
 {
   SagaModel *m = (SagaModel *) model;
   const MsNode *where = model->node ? ms_node_get (model->node, "model") : NULL;
+  m->cluster = cluster;
+  m->namespace_ = deployment->namespace_;
   return ms_saga_definition_bind (m->def, cluster, deployment->namespace_, where, error)
          && (m->asl == NULL || ms_saga_asl_bind (m, cluster, deployment->namespace_, error));
 }
@@ -508,6 +511,92 @@ ms_saga_orchestrator_definition (const MsModel *model)
   return ((const SagaModel *) model)->def;
 }
 
+/* End-of-run invariants (issue 6, item 5). */
+
+typedef struct {
+  MsModel *user, *order, *payment;
+} Participants;
+
+/* The user, order and payment models that the saga's steps and
+ * compensations reach: the models of the pods behind their Services (the
+ * first of each kind).  A saga whose participants are other models (or
+ * none are left) is checked for what it reaches. */
+static void
+find_participants (SagaModel *m, Participants *p)
+{
+  for (guint k = 0; k < m->def->steps->len; k++)
+    {
+      const MsSagaStep *step = m->def->steps->pdata[k];
+      const MsUrl *urls[] = { &step->url, step->compensation_name ? &step->compensation_url : NULL };
+      for (guint u = 0; u < G_N_ELEMENTS (urls); u++)
+        {
+          MsService *service = urls[u] ? ms_cluster_resolve (m->cluster, urls[u]->host,
+                                                             m->namespace_) : NULL;
+          for (guint i = 0; service != NULL && i < service->endpoints->len; i++)
+            {
+              MsPod *pod = service->endpoints->pdata[i];
+              MsModel *model = pod->deployment ? pod->deployment->model : NULL;
+              const MsModelClass *klass = model ? model->klass : NULL;
+              MsModel **slot = klass == &ms_user_model_class ? &p->user
+                               : klass == &ms_order_model_class ? &p->order
+                               : klass == &ms_payment_model_class ? &p->payment : NULL;
+              if (slot != NULL && *slot == NULL)
+                *slot = model;
+            }
+        }
+    }
+}
+
+/* At most this many problems are spelled out; the rest are counted. */
+#define MAX_PROBLEMS 5
+
+/* For every saga that has ended: a COMPLETED one's order is charged (once:
+ * a payment row per order), a COMPENSATED one's is not charged and its
+ * order, if created, is cancelled, no order is left PENDING, and the saga
+ * holds no lock.  FAILED sagas need a human, but a PENDING order or a
+ * held lock is still reported: that is what the human must fix. */
+static gboolean
+saga_verify (MsModel *model, GString *problems)
+{
+  SagaModel *m = (SagaModel *) model;
+  /* An ASL definition decides its own steps, which this does not know. */
+  if (m->asl != NULL)
+    return TRUE;
+  Participants p = { NULL };
+  find_participants (m, &p);
+  const GPtrArray *records = ms_saga_log_records (m->log);
+  guint broken = 0;
+  for (guint i = 0; i < records->len; i++)
+    {
+      const MsSagaRecord *r = records->pdata[i];
+      if (!ms_saga_record_ended (m, r))
+        continue;
+      const char *state = ms_saga_state_name (r->state);
+      const char *order = p.order ? ms_domain_row_status (p.order, r->key) : NULL;
+      const char *payment = p.payment ? ms_domain_row_status (p.payment, r->key) : NULL;
+      const char *holder = p.user ? ms_user_locked_by (p.user, r->user) : NULL;
+      g_autoptr (GString) found = g_string_new (NULL);
+      if (p.payment && r->state == MS_SAGA_COMPLETED && g_strcmp0 (payment, "CHARGED") != 0)
+        g_string_append_printf (found, "its payment is %s", payment ? payment : "missing");
+      if (p.payment && r->state == MS_SAGA_COMPENSATED && g_strcmp0 (payment, "CHARGED") == 0)
+        g_string_append (found, "its payment is still CHARGED");
+      if (g_strcmp0 (order, "PENDING") == 0
+          || (r->state == MS_SAGA_COMPENSATED && order && !g_str_equal (order, "CANCELLED")))
+        g_string_append_printf (found, "%sits order is %s", found->len ? ", " : "", order);
+      if (holder != NULL && g_str_equal (holder, r->id))
+        g_string_append_printf (found, "%sit still holds the lock on %s", found->len ? ", " : "",
+                                r->user);
+      if (found->len == 0)
+        continue;
+      if (++broken <= MAX_PROBLEMS)
+        g_string_append_printf (problems, "%s (order %s) ended %s but %s. ", r->id, r->key, state,
+                                found->str);
+    }
+  if (broken > MAX_PROBLEMS)
+    g_string_append_printf (problems, "And %u more sagas like these. ", broken - MAX_PROBLEMS);
+  return broken == 0;
+}
+
 static void
 saga_crash (MsModel *model, MsPod *pod)
 {
@@ -532,6 +621,7 @@ const MsModelClass ms_saga_orchestrator_model_class = {
   .bind = saga_bind,
   .new_app = saga_new_app,
   .report = saga_report,
+  .verify = saga_verify,
   .crash = saga_crash,
   .restart = saga_restart,
   .free = saga_model_free,

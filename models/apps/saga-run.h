@@ -36,6 +36,8 @@ typedef struct {
   guint32 compensable;     /* steps with a compensation */
   guint32 released_at_end; /* steps whose compensation is also their release */
   MsSagaLog *log;          /* the Deployment's saga records */
+  MsCluster *cluster;      /* set by bind, for the end-of-run invariants */
+  const char *namespace_;
   GHashTable *runs;        /* saga id -> Run *, live sagas, borrowed */
   guint64 started, completed, compensated, failed, duplicate_starts;
   guint64 resumed;         /* sagas taken up again after a crash */
@@ -82,6 +84,10 @@ void ms_saga_run_crash_all (SagaApp *app);
 /* The pod is back: it takes up every saga of the log that is not finished
  * and that no live pod runs, from its record. */
 void ms_saga_run_resume_all (SagaApp *app);
+
+/* TRUE when record's saga has nothing left to do: its end state is
+ * written and every lock it would release is released (or given up on). */
+gboolean ms_saga_record_ended (const SagaModel *model, const MsSagaRecord *record);
 
 /* Asks a running saga to stop and compensate.  FALSE when it is already
  * compensating or ending. */

@@ -192,6 +192,12 @@ release_todo (const SagaModel *m, const MsSagaRecord *record)
          & ~record->compensation_failed & ~record->released & ~record->release_failed;
 }
 
+gboolean
+ms_saga_record_ended (const SagaModel *model, const MsSagaRecord *record)
+{
+  return ms_saga_state_is_final (record->state) && release_todo (model, record) == 0;
+}
+
 /* The saga reached its end state: record it, then release what the saga
  * still holds (its semantic lock), then answer whoever waits. */
 static void
@@ -734,9 +740,7 @@ ms_saga_run_resume_all (SagaApp *app)
   for (guint i = 0; i < records->len; i++)
     {
       MsSagaRecord *record = records->pdata[i];
-      gboolean finished = ms_saga_state_is_final (record->state)
-                          && release_todo (m, record) == 0;
-      if (!finished && !g_hash_table_contains (m->runs, record->id))
+      if (!ms_saga_record_ended (m, record) && !g_hash_table_contains (m->runs, record->id))
         resume (app, record);
     }
 }

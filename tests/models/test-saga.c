@@ -682,6 +682,7 @@ test_crash_every_tick (gconstpointer data)
       crashes += count_events (c, MS_SAGA_EVENT_RESUMED, -1);
       g_assert_cmpfloat (test_value (&run, "workloads.saga-orchestrator.sagas.in_flight"), ==,
                          0);
+      g_assert_cmpfloat (test_value (&run, "workloads.saga-orchestrator.consistent"), ==, 1);
     }
   /* Every crash but one at the very last event (when the saga is over)
    * found the saga unfinished. */
@@ -854,6 +855,30 @@ test_crash_while_waiting (void)
 }
 
 static void
+test_invariants_broken (void)
+{
+  g_test_summary ("The end-of-run invariants catch a saga that ended with its order PENDING "
+                  "and its user still locked (a definition that forgot the compensations): "
+                  "the orchestrator is reported inconsistent, which fails the run");
+  static const char json[] =
+    "{" NET RESOURCES WORKLOADS (",\"declineAbove\":150", ",\"saga\":{\"steps\":["
+    "{\"name\":\"validate_user\",\"url\":\"http://user-service/api/users/validate\"},"
+    "{\"name\":\"create_order\",\"url\":\"http://order-service/api/orders\"},"
+    "{\"name\":\"process_payment\",\"url\":\"http://payment-service/api/payments\"}]}")
+    "\"traffic\":[" START ("s", "{\"order_id\":\"o-1\",\"user\":\"user-1\",\"amount\":500}", 1)
+    "]}";
+  g_auto (TestRun) run = { 0 };
+  test_run (&run, json, 1);
+  g_assert_cmpstr (ms_saga_state_name (saga_record (&run, 0)->state), ==, "COMPENSATED");
+  g_assert_cmpfloat (test_value (&run, "workloads.saga-orchestrator.consistent"), ==, 0);
+  MsModel *model = workload_model (&run, "saga-orchestrator");
+  g_autoptr (GString) problems = g_string_new (NULL);
+  g_assert_false (model->klass->verify (model, problems));
+  g_assert_cmpstr (problems->str, ==, "saga-1 (order o-1) ended COMPENSATED but its order is "
+                   "PENDING, it still holds the lock on user-1. ");
+}
+
+static void
 test_retry_delay_rule (void)
 {
   g_test_summary ("ms_saga_retry_delay is min(initial * c^n, max)");
@@ -975,6 +1000,7 @@ main (int argc, char **argv)
   g_test_add_func ("/models/saga/history/replays-to-record", test_history_replays_to_record);
   g_test_add_func ("/models/saga/history/log-is-event-store", test_log_is_event_store);
   g_test_add_func ("/models/saga/report/counts", test_report_counts);
+  g_test_add_func ("/models/saga/invariants/broken-fails-the-run", test_invariants_broken);
   g_test_add_func ("/models/saga/api/compensate", test_compensate_endpoint);
   for (guint i = 0; i < G_N_ELEMENTS (bad_sagas); i++)
     {
