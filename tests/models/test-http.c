@@ -224,14 +224,19 @@ static void
 test_composite_body_length (void)
 {
   g_test_summary ("A composite body's length is the length of its written form");
-  static const char *const bases[] = {
-    "{\"page\": \"home\"}", "{\"a\":1}  \n", "{ }", "{}", "plain text", "", "  ", "[1,2]",
+  static const struct {
+    const char *text;
+    gssize length;
+  } bases[] = {
+    { "{\"page\": \"home\"}", -1 }, { "{\"a\":1}  \n", -1 }, { "{ }", -1 }, { "{}", -1 },
+    { "{", -1 }, { "}", -1 }, { "plain text", -1 }, { "", -1 }, { "  ", -1 }, { "[1,2]", -1 },
+    { "x\0y", 3 },
   };
   g_autoptr (MsBody) leaf = ms_body_new_text ("{\"id\":0}", -1);
   for (guint i = 0; i < G_N_ELEMENTS (bases); i++)
     for (int nested = 0; nested < 2; nested++)
       {
-        g_autoptr (MsBody) base = ms_body_new_text (bases[i], -1);
+        g_autoptr (MsBody) base = ms_body_new_text (bases[i].text, bases[i].length);
         /* A name that needs escaping, a missing member, and (nested) a
          * composite both as a member and as the base. */
         const char *names[] = { "say \"hi\" \\", "missing" };
@@ -247,6 +252,16 @@ test_composite_body_length (void)
         /* Asked again, the kept length. */
         g_assert_cmpuint (ms_body_length (body), ==, out->len);
       }
+  /* A composite base with nothing but spaces inside its braces. */
+  g_autoptr (MsBody) spaces = ms_body_new_text ("{  }", -1);
+  g_autoptr (MsBody) hollow = ms_body_new_composite (spaces, 0, NULL, NULL);
+  const char *names[] = { "a" };
+  MsBody *members[] = { leaf };
+  g_autoptr (MsBody) outer = ms_body_new_composite (hollow, 1, names, members);
+  g_autoptr (GString) out = g_string_new (NULL);
+  ms_body_write (outer, out);
+  g_assert_cmpstr (out->str, ==, "{  \"a\":{\"id\":0}}");
+  g_assert_cmpuint (ms_body_length (outer), ==, out->len);
 }
 
 int
