@@ -361,6 +361,47 @@ add_ms (JsonBuilder *b, const char *name, MsTime at)
   json_builder_add_double_value (b, (double) at / 1000.0);
 }
 
+/* The execution as Step Functions' DescribeExecution and
+ * GetExecutionHistory show it. */
+static void
+write_execution (JsonBuilder *b, const MsAslExecution *x, gboolean with_history)
+{
+  MsAslStatus status = ms_asl_execution_status (x);
+  ms_saga_wire_add_string (b, "execution_status", ms_asl_status_name (status));
+  ms_saga_wire_add_string (b, "current_state", ms_asl_execution_state (x));
+  ms_saga_wire_add_string (b, "error", ms_asl_execution_error (x));
+  ms_saga_wire_add_string (b, "cause", ms_asl_execution_cause (x));
+  if (ms_asl_execution_output (x) != NULL)
+    {
+      json_builder_set_member_name (b, "output");
+      json_builder_add_value (b, json_node_copy (ms_asl_execution_output (x)));
+    }
+  if (!with_history)
+    return;
+  const GPtrArray *h = ms_asl_execution_history (x);
+  json_builder_set_member_name (b, "history");
+  json_builder_begin_array (b);
+  for (guint i = 0; i < h->len; i++)
+    {
+      const MsAslEvent *e = h->pdata[i];
+      json_builder_begin_object (b);
+      json_builder_set_member_name (b, "id");
+      json_builder_add_int_value (b, e->id);
+      ms_saga_wire_add_string (b, "type", e->type);
+      add_ms (b, "at_ms", e->at);
+      if (e->state != NULL)
+        ms_saga_wire_add_string (b, "state", e->state);
+      if (e->error != NULL)
+        ms_saga_wire_add_string (b, "error", e->error);
+      if (e->cause != NULL)
+        ms_saga_wire_add_string (b, "cause", e->cause);
+      if (e->detail != NULL)
+        ms_saga_wire_add_string (b, "detail", e->detail);
+      json_builder_end_object (b);
+    }
+  json_builder_end_array (b);
+}
+
 void
 ms_saga_asl_answer (SagaModel *m, MsExchange *ex, const MsSagaRecord *record,
                     gboolean with_history)
@@ -368,8 +409,9 @@ ms_saga_asl_answer (SagaModel *m, MsExchange *ex, const MsSagaRecord *record,
   static const int codes[] = {
     [MS_SAGA_COMPLETED] = 200, [MS_SAGA_COMPENSATED] = 409, [MS_SAGA_FAILED] = 500,
   };
+  /* NULL for a record this orchestrator did not run (one read back from
+   * a saved log): its saga fields are all there is. */
   AslRun *run = g_hash_table_lookup (m->asl->runs, record->id);
-  const MsAslExecution *x = run->execution;
   g_autoptr (JsonBuilder) b = json_builder_new ();
   json_builder_begin_object (b);
   ms_saga_wire_add_string (b, "saga_id", record->id);
@@ -377,43 +419,11 @@ ms_saga_asl_answer (SagaModel *m, MsExchange *ex, const MsSagaRecord *record,
   ms_saga_wire_add_string (b, "order_id", record->key);
   ms_saga_wire_add_string (b, "user", record->user);
   ms_saga_wire_add_string (b, "status", ms_saga_state_name (record->state));
-  ms_saga_wire_add_string (b, "execution_status", ms_asl_status_name (ms_asl_execution_status (x)));
-  ms_saga_wire_add_string (b, "current_state", ms_asl_execution_state (x));
-  ms_saga_wire_add_string (b, "error", ms_asl_execution_error (x));
-  ms_saga_wire_add_string (b, "cause", ms_asl_execution_cause (x));
   add_ms (b, "start_ms", record->started_at);
   if (ms_saga_state_is_final (record->state))
     add_ms (b, "stop_ms", record->ended_at);
-  if (ms_asl_execution_output (x) != NULL)
-    {
-      json_builder_set_member_name (b, "output");
-      json_builder_add_value (b, json_node_copy (ms_asl_execution_output (x)));
-    }
-  if (with_history)
-    {
-      const GPtrArray *h = ms_asl_execution_history (x);
-      json_builder_set_member_name (b, "history");
-      json_builder_begin_array (b);
-      for (guint i = 0; i < h->len; i++)
-        {
-          const MsAslEvent *e = h->pdata[i];
-          json_builder_begin_object (b);
-          json_builder_set_member_name (b, "id");
-          json_builder_add_int_value (b, e->id);
-          ms_saga_wire_add_string (b, "type", e->type);
-          add_ms (b, "at_ms", e->at);
-          if (e->state != NULL)
-            ms_saga_wire_add_string (b, "state", e->state);
-          if (e->error != NULL)
-            ms_saga_wire_add_string (b, "error", e->error);
-          if (e->cause != NULL)
-            ms_saga_wire_add_string (b, "cause", e->cause);
-          if (e->detail != NULL)
-            ms_saga_wire_add_string (b, "detail", e->detail);
-          json_builder_end_object (b);
-        }
-      json_builder_end_array (b);
-    }
+  if (run != NULL)
+    write_execution (b, run->execution, with_history);
   json_builder_end_object (b);
   int status = with_history ? 200 : ms_saga_state_is_final (record->state)
                ? codes[record->state] : 202;
