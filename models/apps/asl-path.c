@@ -28,6 +28,13 @@ static GArray *
 path_parse (const char *path, gboolean allow_context, gboolean *context, char **reason)
 {
   *context = FALSE;
+  if (g_str_has_prefix (path, "States."))
+    {
+      *reason = g_strdup_printf ("\"%s\": intrinsic functions (States.Format, "
+                                 "States.StringToJson, ...) are not supported; pass the "
+                                 "values with plain paths", path);
+      return NULL;
+    }
   if (path[0] != '$')
     {
       *reason = g_strdup_printf ("\"%s\" is not a path: paths start with \"$\", as in "

@@ -203,7 +203,7 @@ read_retry (MsAslState *state, const MsNode *list, GError **error)
 {
   static const char *const fields[] = {
     "ErrorEquals", "IntervalSeconds", "MaxAttempts", "BackoffRate", "MaxDelaySeconds",
-    "JitterStrategy", "Comment", NULL,
+    "JitterStrategy", NULL,
   };
   static const char *const jitter[] = { "NONE", "FULL", NULL };
   if (list->children->len > MS_ASL_MAX_RETRIERS)
@@ -238,7 +238,7 @@ read_retry (MsAslState *state, const MsNode *list, GError **error)
 static gboolean
 read_catch (Reader *reader, MsAslState *state, const MsNode *list, GError **error)
 {
-  static const char *const fields[] = { "ErrorEquals", "Next", "ResultPath", "Comment", NULL };
+  static const char *const fields[] = { "ErrorEquals", "Next", "ResultPath", NULL };
   for (guint i = 0; i < list->children->len; i++)
     {
       const MsNode *node = list->children->pdata[i];

@@ -124,6 +124,12 @@ static const BadDefinition bad_definitions[] = {
   { "bad-parameter-path", "{\"StartAt\":\"A\",\"States\":{\"A\":" TASK ("\"End\":true,"
     "\"Parameters\":{\"order\":{\"id.$\":\"$.orders[?(@.x)]\"}}") "}}",
     "States.A.Parameters.order[\"id.$\"]", "supports $, $.a.b" },
+  { "intrinsic-function", "{\"StartAt\":\"A\",\"States\":{\"A\":" TASK ("\"End\":true,"
+    "\"Parameters\":{\"id.$\":\"States.Format('o-{}', $.n)\"}") "}}",
+    "States.A.Parameters[\"id.$\"]", "intrinsic functions" },
+  { "retry-unknown-field", "{\"StartAt\":\"A\",\"States\":{\"A\":" TASK ("\"End\":true,"
+    "\"Retry\":[{\"ErrorEquals\":[\"States.ALL\"],\"MaxAttempt\":2}]") "}}",
+    "States.A.Retry[0].MaxAttempt", "did you mean 'MaxAttempts'" },
   { "bad-resource", "{\"StartAt\":\"A\",\"States\":{\"A\":{\"Type\":\"Task\",\"Resource\":"
     "\"arn:aws:lambda:us-east-1:1:function:f\",\"End\":true}}}", "States.A.Resource",
     "ARNs are not simulated" },
