@@ -738,6 +738,70 @@ test_same_as_builtin (gconstpointer data)
   g_assert_cmpfloat (test_value (&asl, "traffic.small.status.409"), >, 0);
 }
 
+/* The shipped scenarios, each run as written and with its definition
+ * swapped for the built-in one: the same counts, rows and answers. */
+typedef struct {
+  const char *file;            /* under scenarios/patterns/ */
+  const char *asl;             /* its "definition" member, as written */
+  const char *builtin;
+  const char *const *invariants;
+} ScenarioComparison;
+
+static const ScenarioComparison scenario_comparisons[] = {
+  { "saga-asl-order.json", "\"definition\": \"asl/order-saga.asl\"", order_builtin,
+    order_invariants },
+  { "saga-asl-order-payment-outage.json", "\"definition\": \"asl/order-saga.asl\"",
+    order_builtin, order_invariants },
+  { "saga-asl-travel.json", "\"definition\": \"asl/travel-saga.asl\"", travel_builtin,
+    travel_invariants },
+  { "saga-asl-travel-payment-outage.json", "\"definition\": \"asl/travel-saga.asl\"",
+    travel_builtin, travel_invariants },
+};
+
+static void
+run_text (TestRun *run, const char *text, const char *path)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *dir = g_path_get_dirname (path);
+  run->scenario = ms_scenario_load_data (text, -1, "json", path, dir, &error);
+  g_assert_no_error (error);
+  run->world = ms_world_new (run->scenario, run->scenario->seed, -1, &error);
+  g_assert_no_error (error);
+  ms_world_run (run->world, NULL, NULL);
+  run->report = ms_world_report (run->world, -1);
+}
+
+static void
+test_scenario_same_as_builtin (gconstpointer data)
+{
+  const ScenarioComparison *c = data;
+  const char *root = g_getenv ("MESHSIM_SOURCE_ROOT");
+  g_autofree char *path = g_build_filename (root ? root : ".", "scenarios", "patterns", c->file,
+                                            NULL);
+  g_autofree char *text = NULL;
+  g_autoptr (GError) error = NULL;
+  g_file_get_contents (path, &text, NULL, &error);
+  g_assert_no_error (error);
+  g_auto (GStrv) parts = g_strsplit (text, c->asl, -1);
+  g_assert_cmpuint (g_strv_length (parts), ==, 2);
+  g_autofree char *saga = g_strdup_printf ("\"saga\": %s", c->builtin);
+  g_autofree char *builtin_text = g_strjoinv (saga, parts);
+  g_auto (TestRun) asl = { 0 };
+  g_auto (TestRun) builtin = { 0 };
+  run_text (&asl, text, path);
+  run_text (&builtin, builtin_text, path);
+  static const char *const counts[] = {
+    "sagas.started", "sagas.completed", "sagas.compensated", "sagas.failed",
+    "workloads.saga-orchestrator.sagas.in_flight", "traffic.orders.status.200",
+    "traffic.orders.status.409",
+  };
+  for (guint i = 0; i < G_N_ELEMENTS (counts); i++)
+    g_assert_cmpfloat (test_value (&builtin, counts[i]), ==, test_value (&asl, counts[i]));
+  for (const char *const *p = c->invariants; *p != NULL; p++)
+    g_assert_cmpfloat (test_value (&builtin, *p), ==, test_value (&asl, *p));
+  g_assert_cmpfloat (test_value (&asl, "sagas.started"), >, 100);
+}
+
 /* One saga of user-1 in the ASL order saga, with an optional crash of
  * the orchestrator; the runs are long enough for any restart. */
 static const char crash_scenario[] =
@@ -975,6 +1039,12 @@ main (int argc, char **argv)
                         test_same_as_builtin);
   g_test_add_data_func ("/models/asl/orchestrator/travel-saga-same-as-builtin", &comparisons[1],
                         test_same_as_builtin);
+  for (guint i = 0; i < G_N_ELEMENTS (scenario_comparisons); i++)
+    {
+      g_autofree char *path = g_strdup_printf ("/models/asl/orchestrator/scenario-same-as-builtin/"
+                                               "%s", scenario_comparisons[i].file);
+      g_test_add_data_func (path, &scenario_comparisons[i], test_scenario_same_as_builtin);
+    }
   g_test_add_func ("/models/asl/orchestrator/task-timeout-times", test_task_timeout_times);
   g_test_add_func ("/models/asl/orchestrator/execution-timeout", test_execution_timeout);
   g_test_add_data_func ("/models/asl/orchestrator/crash-every-tick/completes",
