@@ -212,6 +212,10 @@ ms_telemetry_new (const MsTelemetryOutputs *outputs, GError **error)
       ms_telemetry_free (t);
       return NULL;
     }
+  /* log_buffer is the buffer: stdio's own would split every flush into
+   * two writes (fill its buffer, write that, then the rest). */
+  if (t->access_file != NULL)
+    setvbuf (t->access_file, NULL, _IONBF, 0);
   return t;
 }
 
