@@ -30,24 +30,28 @@ ms_asl_status_name (MsAslStatus status)
   return status_names[status];
 }
 
+/* Everything an execution is, so that it can be kept by the Deployment
+ * and outlive the pod that drives it (saga-asl.c's crash handling).
+ * Invariant: status is RUNNING exactly when current >= 0. */
 struct _MsAslExecution {
   const MsAslMachine *machine;
   char *name;
   MsAslStatus status;
   int current;                 /* the state in progress, -1 when ended */
   JsonNode *input;             /* the current state's raw input */
-  JsonNode *execution_input;
+  JsonNode *execution_input;   /* for $$.Execution.Input */
   JsonNode *held;              /* a Wait's output, or a Task's effective input */
   int retries[MS_ASL_MAX_RETRIERS]; /* per retrier of the current state */
-  int attempt;
+  int attempt;                 /* of the Task in progress, from 1 */
   gboolean retrying;           /* a WAIT returned for a retrier's delay */
   JsonNode *output;
   char *error, *cause;
-  guint caught;
-  gboolean fail_state;
+  guint caught;                /* Catch transitions taken, over the whole run */
+  gboolean fail_state;         /* it ended in a Fail state, not by an uncaught error */
+  int hops;                    /* states entered since the caller last called in */
   MsTime entered_at;
   GPtrArray *history;
-  MsRandom random;
+  MsRandom random;             /* FULL jitter's draws */
 };
 
 void
@@ -67,6 +71,8 @@ event_free (gpointer data)
   g_free (e);
 }
 
+/* Appends an event about the current state (none once ended).  type
+ * must be interned: events point at it rather than copy it. */
 static MsAslEvent *
 record (MsAslExecution *x, const char *type, MsTime now)
 {
@@ -94,6 +100,8 @@ to_text (JsonNode *node)
   return node != NULL ? json_to_string (node, FALSE) : g_strdup ("null");
 }
 
+/* The execution is over.  action may be NULL when no caller waits for
+ * one (the machine's own timeout, which the caller fires). */
 static void
 end (MsAslExecution *x, MsAslStatus status, const char *error, const char *cause, MsTime now,
      MsAslAction *action)
@@ -124,6 +132,10 @@ runtime_error (MsAslExecution *x, const char *cause, MsTime now, MsAslAction *ac
 }
 
 /* An MsNode (a Result, a Parameters literal) as json-glib. */
+/* Literals in the definition (a Pass's Result, Parameters' fixed
+ * members, Choice values) are MsNode trees; the data flowing between
+ * states is json-glib's.  Integers stay integers, so that an amount
+ * written as 100 reaches a participant as 100, not 100.0. */
 static JsonNode *
 from_node (const MsNode *node)
 {
@@ -173,6 +185,8 @@ from_node (const MsNode *node)
 }
 
 /* The context object for "$$." paths. */
+/* Built on each use rather than kept up to date: only "$$." paths need
+ * it, and they are rare (one per Parameters member that asks). */
 static JsonNode *
 context_object (MsAslExecution *x)
 {
@@ -273,6 +287,9 @@ select_path (MsAslExecution *x, JsonNode *data, const char *path, const char **m
 
 /* ResultPath: result placed into a copy of input.  NULL when the path
  * crosses something that is not an object. */
+/* The spec's rule for ResultPath: the result goes into the state's raw
+ * input (not its effective input), so a Task whose Parameters picked a
+ * few members still passes the whole input on. */
 static JsonNode *
 merge (JsonNode *input, const char *path, JsonNode *result)
 {
@@ -413,6 +430,10 @@ holds (MsAslExecution *x, const MsAslRule *rule, JsonNode *input, const char **m
     }
 }
 
+/* One attempt of the current Task: TaskScheduled, and a CALL whose body
+ * is the effective input computed when the state was entered, the same
+ * for every retry (a retry repeats the command, it does not recompute
+ * it). */
 static void
 schedule_task (MsAslExecution *x, const MsAslState *s, MsTime now, MsAslAction *action)
 {
@@ -423,6 +444,17 @@ schedule_task (MsAslExecution *x, const MsAslState *s, MsTime now, MsAslAction *
   action->state = s;
   action->body = to_text (x->held);
 }
+
+/* States entered in a row without a Task or a Wait.  enter() recurses
+ * through leave(), so a loop made only of Pass and Choice states would
+ * exhaust the stack; Step Functions lets it run until the history's
+ * 25,000-event limit fails the execution, and meshsim fails it here. */
+#define MAX_HOPS 1000
+
+/* Step Functions' limit on one execution's history; it also ends loops
+ * through Wait states of 0 seconds, which would otherwise hold the
+ * virtual clock still. */
+#define MAX_HISTORY 25000
 
 /* Runs state k on input (transfer full), and on through the states that
  * need nothing from outside. */
@@ -441,6 +473,17 @@ enter (MsAslExecution *x, int k, JsonNode *input, MsTime now, MsAslAction *actio
   memset (x->retries, 0, sizeof x->retries);
   MsAslEvent *entered = record (x, state_event (s, "Entered"), now);
   entered->detail = to_text (input);
+  if (++x->hops > MAX_HOPS)
+    {
+      runtime_error (x, "more than 1000 states in a row without a Task or a Wait: a loop of "
+                     "Pass and Choice states that never ends", now, action);
+      return;
+    }
+  if (x->history->len > MAX_HISTORY)
+    {
+      runtime_error (x, "the execution's history passed 25000 events", now, action);
+      return;
+    }
   if (s->type == MS_ASL_FAIL)
     {
       x->fail_state = TRUE;
@@ -562,6 +605,8 @@ ms_asl_execution_new (const MsAslMachine *machine, const char *name, JsonNode *i
   return x;
 }
 
+/* A Task's result: ResultPath places it, OutputPath selects the state's
+ * output, and the execution moves on. */
 void
 ms_asl_execution_succeed (MsAslExecution *x, JsonNode *result, MsTime now,
                           MsAslAction *action)
@@ -570,6 +615,7 @@ ms_asl_execution_succeed (MsAslExecution *x, JsonNode *result, MsTime now,
   const MsAslState *s = x->machine->states->pdata[x->current];
   g_return_if_fail (s->type == MS_ASL_TASK);
   *action = (MsAslAction) { 0 };
+  x->hops = 0;
   MsAslEvent *e = record (x, g_intern_static_string ("TaskSucceeded"), now);
   e->detail = to_text (result);
   const char *missing = NULL;
@@ -593,6 +639,7 @@ ms_asl_execution_fail (MsAslExecution *x, const char *error, const char *cause, 
   const MsAslState *s = x->machine->states->pdata[x->current];
   g_return_if_fail (s->type == MS_ASL_TASK);
   *action = (MsAslAction) { 0 };
+  x->hops = 0;
   gboolean timeout = g_str_equal (error, "States.Timeout");
   MsAslEvent *e = record (x, g_intern_static_string (timeout ? "TaskTimedOut" : "TaskFailed"),
                           now);
@@ -650,12 +697,15 @@ ms_asl_execution_fail (MsAslExecution *x, const char *error, const char *cause, 
   end (x, MS_ASL_FAILED, error, cause, now, action);
 }
 
+/* A WAIT is over: for a Task it was a retrier's delay, so the next
+ * attempt goes out; for a Wait state the state ends. */
 void
 ms_asl_execution_resume (MsAslExecution *x, MsTime now, MsAslAction *action)
 {
   g_return_if_fail (x->status == MS_ASL_RUNNING);
   const MsAslState *s = x->machine->states->pdata[x->current];
   *action = (MsAslAction) { 0 };
+  x->hops = 0;
   if (s->type == MS_ASL_TASK)
     {
       g_return_if_fail (x->retrying);

@@ -39,6 +39,10 @@ static const char *const unsupported_fields[] = {
   "TimestampPath", "ErrorPath", "CausePath", "ItemProcessor", "Iterator", "Branches", NULL,
 };
 
+/* The fields each state type may have, as the spec lists them less the
+ * unsupported ones above.  Choice, Succeed and Fail have no Next or End:
+ * a Choice moves on by its rules, the other two end the execution, so a
+ * Next there is reported as the unknown field it is. */
 static const char *const fields_by_type[][14] = {
   [MS_ASL_TASK] = { "Type", "Comment", "Resource", "Parameters", "InputPath", "OutputPath",
                     "ResultPath", "TimeoutSeconds", "Retry", "Catch", "Next", "End", NULL },
@@ -52,6 +56,9 @@ static const char *const fields_by_type[][14] = {
 };
 
 /* Comparison operators of Choice rules, and their "...Path" forms. */
+/* In the order of the MS_ASL_OP_* constants, which group them by family
+ * (string, numeric, boolean, type tests) so that a rule's literal can be
+ * checked by range.  Each name also stands for its "...Path" form. */
 static const char *const compare_names[] = {
   "StringEquals", "StringLessThan", "StringGreaterThan", "StringLessThanEquals",
   "StringGreaterThanEquals", "NumericEquals", "NumericLessThan", "NumericGreaterThan",
@@ -65,10 +72,16 @@ typedef struct {
   const MsNode *node;
 } Pending;
 
+/* The first pass's state: the machine being filled, and the transitions
+ * whose names can be resolved only once every state has been read
+ * (a Next may name a state further down the file). */
 typedef struct {
   MsAslMachine *machine;
   GArray *pending;             /* Pending */
 } Reader;
+
+/* Destructors for the table's parts; the MsNode pointers they hold are
+ * borrowed from the document and not freed here. */
 
 static void
 retrier_free (gpointer data)
@@ -105,6 +118,9 @@ state_free (gpointer data)
   g_free (s);
 }
 
+/* Queues the name in node (a Next, a Default, a catcher's Next) to be
+ * resolved into *slot by resolve(); slot must stay put until then, which
+ * it does, as states, rules and catchers are heap-allocated. */
 static void
 want_transition (Reader *reader, int *slot, const MsNode *node)
 {
@@ -198,6 +214,10 @@ check_all_last (const MsNode *list, guint i, gboolean all, GError **error)
   return TRUE;
 }
 
+/* Retry: the spec's defaults (IntervalSeconds 1, MaxAttempts 3,
+ * BackoffRate 2.0) are set before reading, since the readers leave an
+ * absent field untouched.  MaxAttempts 0 is valid and means "never
+ * retry this error", which stops later retriers from seeing it too. */
 static gboolean
 read_retry (MsAslState *state, const MsNode *list, GError **error)
 {
@@ -235,6 +255,9 @@ read_retry (MsAslState *state, const MsNode *list, GError **error)
   return TRUE;
 }
 
+/* Catch: each catcher's ResultPath may be null (keep the state's input
+ * and drop the error), which read_path distinguishes from absent ("$",
+ * the error output replaces the input). */
 static gboolean
 read_catch (Reader *reader, MsAslState *state, const MsNode *list, GError **error)
 {
@@ -396,6 +419,10 @@ read_rule (Reader *reader, const MsNode *node, gboolean top, GError **error)
   return rule;
 }
 
+/* A Task: its Resource must be an http:// URL so that the call can go
+ * through the mesh; an ARN is refused with a message of its own, as it
+ * is the likeliest thing a user copies from an AWS example.  The spec's
+ * default TimeoutSeconds is 60. */
 static gboolean
 read_task (Reader *reader, MsAslState *state, const MsNode *node, GError **error)
 {
@@ -417,6 +444,10 @@ read_task (Reader *reader, MsAslState *state, const MsNode *node, GError **error
          && (catch == NULL || read_catch (reader, state, catch, error));
 }
 
+/* A Choice: its rules in order, each with a Next, and an optional
+ * Default.  Without a Default, an input no rule matches fails the
+ * execution with States.NoChoiceMatched at run time, as the spec says;
+ * that is not a load error. */
 static gboolean
 read_choice (Reader *reader, MsAslState *state, const MsNode *node, GError **error)
 {
@@ -440,6 +471,8 @@ read_choice (Reader *reader, MsAslState *state, const MsNode *node, GError **err
   return TRUE;
 }
 
+/* A Wait: Seconds or SecondsPath, exactly one; the Timestamp forms need
+ * a wall clock the simulation does not have, so they are refused. */
 static gboolean
 read_wait (MsAslState *state, const MsNode *node, GError **error)
 {
@@ -485,6 +518,10 @@ check_template (const MsNode *node, GError **error)
   return TRUE;
 }
 
+/* One member of States.  The checks run from the most specific message
+ * to the most general: an unsupported type or field is named as such
+ * before the unknown-field check would call it a typo; then the fields
+ * common to every type, then the type's own, then Next/End. */
 static gboolean
 read_state (Reader *reader, const MsNode *node, GError **error)
 {
@@ -589,6 +626,11 @@ mark_reachable (const MsAslMachine *m, int k, gboolean *seen)
     mark_reachable (m, ((MsAslRule *) s->choices->pdata[i])->next, seen);
 }
 
+/* The second pass: every queued name becomes an index (or an error at
+ * the member that names it, with a did-you-mean), StartAt is looked up,
+ * and every state must be reachable.  An unreachable state is an error
+ * rather than a warning because Step Functions refuses it too, and it
+ * is nearly always a Next that points at the wrong state. */
 static gboolean
 resolve (Reader *reader, const MsNode *root, GError **error)
 {
@@ -629,6 +671,9 @@ resolve (Reader *reader, const MsNode *root, GError **error)
   return TRUE;
 }
 
+/* A definition given as a path: read relative to the directory of the
+ * file that names it (the scenario), kept in m->own_root so that the
+ * states' node pointers stay valid for the machine's life. */
 static const MsNode *
 load_file (MsAslMachine *m, const MsNode *node, GError **error)
 {
@@ -658,6 +703,8 @@ load_file (MsAslMachine *m, const MsNode *node, GError **error)
   return m->own_root;
 }
 
+/* The top level; the states are read in file order, so that the first
+ * mistake in the file is the one reported. */
 MsAslMachine *
 ms_asl_machine_parse (const MsNode *node, GError **error)
 {
@@ -693,6 +740,9 @@ ms_asl_machine_parse (const MsNode *node, GError **error)
   return ok ? g_steal_pointer (&m) : NULL;
 }
 
+/* Each Task's Resource must name a Service the orchestrator's pods can
+ * reach; the port is filled in from the Service, as for the built-in
+ * saga's URLs. */
 gboolean
 ms_asl_machine_bind (MsAslMachine *m, MsCluster *cluster, const char *namespace_,
                      GError **error)

@@ -489,6 +489,48 @@ test_runtime_error_uncaught (void)
   g_assert_cmpstr (ms_asl_execution_error (x), ==, "States.Runtime");
 }
 
+static void
+test_pass_loop_fails (void)
+{
+  g_test_summary ("A loop of Pass and Choice states with no Task or Wait fails with "
+                  "States.Runtime after 1000 states instead of running forever");
+  g_auto (Def) def = { 0 };
+  def_load (&def, "{\"StartAt\":\"A\",\"States\":{\"A\":{\"Type\":\"Pass\",\"Next\":\"B\"},"
+            "\"B\":{\"Type\":\"Choice\",\"Choices\":[{\"Variable\":\"$.stop\","
+            "\"IsPresent\":true,\"Next\":\"S\"}],\"Default\":\"A\"},"
+            "\"S\":{\"Type\":\"Succeed\"}}}");
+  g_autoptr (JsonNode) input = json ("{}");
+  MsAslAction a = { 0 };
+  g_autoptr (MsAslExecution) x = ms_asl_execution_new (def.machine, "e", input, 0, 1, &a);
+  g_assert_cmpint (a.type, ==, MS_ASL_ACTION_END);
+  g_assert_cmpstr (ms_asl_execution_error (x), ==, "States.Runtime");
+  g_autoptr (JsonNode) stop = json ("{\"stop\":1}");
+  g_autoptr (MsAslExecution) y = ms_asl_execution_new (def.machine, "e", stop, 0, 1, &a);
+  g_assert_cmpint (ms_asl_execution_status (y), ==, MS_ASL_SUCCEEDED);
+}
+
+static void
+test_history_limit (void)
+{
+  g_test_summary ("An execution whose history passes 25000 events (here a loop through a "
+                  "Wait of 0 s) fails with States.Runtime");
+  g_auto (Def) def = { 0 };
+  def_load (&def, "{\"StartAt\":\"W\",\"States\":{\"W\":{\"Type\":\"Wait\",\"Seconds\":0,"
+            "\"Next\":\"W\"}}}");
+  g_autoptr (JsonNode) input = json ("{}");
+  MsAslAction a = { 0 };
+  g_autoptr (MsAslExecution) x = ms_asl_execution_new (def.machine, "e", input, 0, 1, &a);
+  guint waits = 0;
+  while (a.type == MS_ASL_ACTION_WAIT)
+    {
+      waits++;
+      ms_asl_execution_resume (x, 0, &a);
+    }
+  g_assert_cmpint (a.type, ==, MS_ASL_ACTION_END);
+  g_assert_cmpstr (ms_asl_execution_error (x), ==, "States.Runtime");
+  g_assert_cmpuint (waits, >, 8000);
+}
+
 /* Choice. */
 
 typedef struct {
@@ -1034,6 +1076,8 @@ main (int argc, char **argv)
       g_test_add_data_func (path, &choice_cases[i], test_choice_operator);
     }
   g_test_add_func ("/models/asl/choice/no-match", test_choice_no_match);
+  g_test_add_func ("/models/asl/runtime/pass-loop-fails", test_pass_loop_fails);
+  g_test_add_func ("/models/asl/runtime/history-limit", test_history_limit);
   g_test_add_func ("/models/asl/history/events", test_history_events);
   g_test_add_data_func ("/models/asl/orchestrator/order-saga-same-as-builtin", &comparisons[0],
                         test_same_as_builtin);
