@@ -21,7 +21,10 @@
  * Supported: Task (an HTTP Resource), Pass, Choice, Wait (Seconds,
  * SecondsPath), Succeed, Fail; InputPath, Parameters (with ".$" paths),
  * ResultPath, OutputPath, Result; Retry and Catch.  Paths are the subset
- * $, $.a.b, $.a[0], $['a'] (no filters, no wildcards).  Parallel, Map,
+ * $, $.a.b, $.a[0], $['a'] (no filters, no wildcards), and "$$." paths
+ * into the context object in Parameters and Choice rules.  An execution
+ * that loops without a Task or Wait (1000 states in a row), or whose
+ * history passes 25,000 events, fails with States.Runtime.  Parallel, Map,
  * HeartbeatSeconds, ResultSelector, intrinsic functions and the
  * Timestamp* operators are refused with MS_SCENARIO_ERROR_UNSUPPORTED.
  *

@@ -8,6 +8,8 @@
  * step gives up, the steps done so far are compensated in reverse order,
  * each compensation with its own retry budget; the failed step itself is
  * compensated too when it is `ambiguous` and its outcome is unknown.
+ * With the option `definition`, the saga is instead an Amazon States
+ * Language state machine (models/apps/asl.h), run by saga-asl.c.
  *
  * The HTTP API:
  *   /api/saga/start            body {"order_id", "user", "amount", "items"},
