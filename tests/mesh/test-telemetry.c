@@ -13,6 +13,7 @@
 #include <glib/gstdio.h>
 #include <json-glib/json-glib.h>
 #include <sys/wait.h>
+#include <unistd.h>
 #include <string.h>
 
 typedef struct {
@@ -44,7 +45,7 @@ outputs_clear (Outputs *o)
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Outputs, outputs_clear)
 
 static void
-run_with_outputs (Outputs *o, const char *graph)
+outputs_init (Outputs *o)
 {
   g_autoptr (GError) error = NULL;
   o->dir = g_dir_make_tmp ("meshsim-telemetry-XXXXXX", &error);
@@ -55,6 +56,13 @@ run_with_outputs (Outputs *o, const char *graph)
   o->mmd = g_build_filename (o->dir, "graph.mmd", NULL);
   o->csv = g_build_filename (o->dir, "series.csv", NULL);
   o->traces = g_build_filename (o->dir, "traces.json", NULL);
+}
+
+/* Runs the scenario with every output on, into the paths outputs_init made. */
+static void
+outputs_run (Outputs *o, const char *graph)
+{
+  g_autoptr (GError) error = NULL;
   g_autofree char *path = g_build_filename (g_getenv ("MESHSIM_SOURCE_ROOT"), "scenarios",
                                             "istio", "request-routing.json", NULL);
   g_autoptr (MsScenario) scenario = ms_scenario_load (path, &error);
@@ -69,6 +77,13 @@ run_with_outputs (Outputs *o, const char *graph)
   g_assert_true (ms_world_write_outputs (world, &error));
   g_assert_no_error (error);
   o->report = ms_world_report (world, -1);
+}
+
+static void
+run_with_outputs (Outputs *o, const char *graph)
+{
+  outputs_init (o);
+  outputs_run (o, graph);
 }
 
 /* Sum of istio_requests_total series whose labels contain needle. */
@@ -249,6 +264,42 @@ test_traces_are_trees (void)
   g_assert_cmpuint (apps, ==, servers);
 }
 
+static void
+test_outputs_replace_files (void)
+{
+  g_test_summary ("An output replaces a regular file (removed, not truncated, so a hard link "
+                  "keeps the old text) and writes through a symbolic link, keeping the link");
+  g_auto (Outputs) o = { 0 };
+  outputs_init (&o);
+  g_autofree char *kept = g_build_filename (o.dir, "kept", NULL);
+  g_autofree char *log_target = g_build_filename (o.dir, "log-target", NULL);
+  g_autofree char *traces_target = g_build_filename (o.dir, "traces-target", NULL);
+  g_assert_true (g_file_set_contents (o.metrics, "old", -1, NULL));
+  g_assert_cmpint (link (o.metrics, kept), ==, 0);
+  g_assert_true (g_file_set_contents (log_target, "old", -1, NULL));
+  g_assert_cmpint (symlink ("log-target", o.log), ==, 0);
+  g_assert_true (g_file_set_contents (traces_target, "old", -1, NULL));
+  g_assert_cmpint (symlink ("traces-target", o.traces), ==, 0);
+  outputs_run (&o, "dot");
+  g_autofree char *metrics = NULL, *old = NULL, *log = NULL, *traces = NULL;
+  g_assert_true (g_file_get_contents (o.metrics, &metrics, NULL, NULL));
+  g_assert_true (g_str_has_prefix (metrics, "# HELP istio_requests_total"));
+  g_assert_true (g_file_get_contents (kept, &old, NULL, NULL));
+  g_assert_cmpstr (old, ==, "old");
+  GStatBuf st;
+  g_assert_cmpint (g_lstat (o.log, &st), ==, 0);
+  g_assert_true (S_ISLNK (st.st_mode));
+  g_assert_true (g_file_get_contents (log_target, &log, NULL, NULL));
+  g_assert_true (g_str_has_prefix (log, "[1970-01-01T"));
+  g_assert_cmpint (g_lstat (o.traces, &st), ==, 0);
+  g_assert_true (S_ISLNK (st.st_mode));
+  g_assert_true (g_file_get_contents (traces_target, &traces, NULL, NULL));
+  g_assert_true (g_str_has_prefix (traces, "[\n{\"traceId\":"));
+  g_unlink (kept);
+  g_unlink (log_target);
+  g_unlink (traces_target);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -257,5 +308,6 @@ main (int argc, char **argv)
   g_test_add_func ("/mesh/telemetry/tools-accept-files", test_tools_accept_files);
   g_test_add_func ("/mesh/telemetry/mermaid-and-series", test_mermaid_and_series);
   g_test_add_func ("/mesh/telemetry/traces-are-trees", test_traces_are_trees);
+  g_test_add_func ("/mesh/telemetry/outputs-replace-files", test_outputs_replace_files);
   return g_test_run ();
 }
