@@ -19,10 +19,10 @@
 
 #include "models/mesh/security.h"
 #include "sim/core/histogram.h"
+#include "sim/io/output.h"
 #include "sim/io/report.h"
 
 #include <errno.h>
-#include <glib/gstdio.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -173,35 +173,6 @@ path_key_equal (gconstpointer a, gconstpointer b)
          && x->source == y->source && x->mtls == y->mtls;
 }
 
-/* Outputs replace the previous run's regular files by removing them
- * first.  Replacing one in place made a rerun wait for the disk: ext4
- * (auto_da_alloc) writes a file truncated to zero back when it is closed,
- * 60 ms for the bench chain's 128 MB access log, and g_file_set_contents
- * fsyncs the new file and its folder when the old one exists, which then
- * waited as long again for that write-back.  These outputs are made again
- * by running again, so they are not worth a wait for the disk.  Anything
- * but a regular file (/dev/null, a pipe, a link such as /dev/stdout) is
- * written through, never removed or renamed over.  Returns whether path
- * is such a thing. */
-static gboolean
-remove_old_output (const char *path)
-{
-  GStatBuf st;
-  if (g_lstat (path, &st) != 0)
-    return FALSE;
-  if (!S_ISREG (st.st_mode))
-    return TRUE;
-  g_unlink (path);
-  return FALSE;
-}
-
-static FILE *
-open_access_log (const char *path)
-{
-  remove_old_output (path);
-  return fopen (path, "w");
-}
-
 MsTelemetry *
 ms_telemetry_new (const MsTelemetryOutputs *outputs, GError **error)
 {
@@ -234,11 +205,8 @@ ms_telemetry_new (const MsTelemetryOutputs *outputs, GError **error)
   t->log_second = -1;
   t->edges = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, edge_free);
   if (outputs->access_log != NULL
-      && (t->access_file = open_access_log (outputs->access_log)) == NULL)
+      && (t->access_file = ms_output_open (outputs->access_log, error)) == NULL)
     {
-      int saved = errno;
-      g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (saved), "cannot write %s: %s",
-                   outputs->access_log, g_strerror (saved));
       ms_telemetry_free (t);
       return NULL;
     }
@@ -882,33 +850,10 @@ timeseries_text (MsTelemetry *t)
   return out;
 }
 
-/* Writes text through to path as it is. */
-static gboolean
-write_through (const char *path, const GString *text, GError **error)
-{
-  FILE *file = fopen (path, "w");
-  gboolean ok = file != NULL && fwrite (text->str, 1, text->len, file) == text->len;
-  int saved = errno;
-  if (file != NULL && fclose (file) != 0 && ok)
-    {
-      ok = FALSE;
-      saved = errno;
-    }
-  if (!ok)
-    g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (saved), "cannot write %s: %s",
-                 path, g_strerror (saved));
-  return ok;
-}
-
-/* Writes a whole output: a regular file is written aside and renamed into
- * place (g_file_set_contents); anything else is written through, because
- * g_file_set_contents would rename a file over it (as root, over
- * /dev/null itself). */
 static gboolean
 save (const char *path, GString *text, GError **error)
 {
-  gboolean ok = remove_old_output (path) ? write_through (path, text, error)
-                : g_file_set_contents (path, text->str, (gssize) text->len, error);
+  gboolean ok = ms_output_save (path, text->str, text->len, error);
   g_string_free (text, TRUE);
   return ok;
 }

@@ -11,6 +11,7 @@
 #include "models/world.h"
 #include "sim/app/serve.h"
 #include "sim/io/expect.h"
+#include "sim/io/output.h"
 #include "sim/io/read.h"
 #include "sim/io/report-html.h"
 #include "sim/io/report-text.h"
@@ -217,7 +218,7 @@ write_output (const char *path, const GString *text, GError **error)
       fwrite (text->str, 1, text->len, stdout);
       return fflush (stdout) == 0;
     }
-  return g_file_set_contents (path, text->str, (gssize) text->len, error);
+  return ms_output_save (path, text->str, text->len, error);
 }
 
 static void
@@ -349,7 +350,7 @@ command_run (int argc, char **argv)
     {
       g_autoptr (GString) jsonl = g_string_new (NULL);
       ms_event_log_write_jsonl (events, jsonl);
-      if (!g_file_set_contents (events_out, jsonl->str, (gssize) jsonl->len, &error))
+      if (!ms_output_save (events_out, jsonl->str, jsonl->len, &error))
         {
           g_autofree char *message = g_strdup_printf ("cannot write %s: %s", events_out, error->message);
           return fail_input (message);
@@ -377,7 +378,7 @@ command_run (int argc, char **argv)
       ms_world_report_timeline (world, page);
       g_autoptr (GString) out = g_string_new (NULL);
       ms_report_write_html (page, out);
-      if (!g_file_set_contents (html, out->str, (gssize) out->len, &error))
+      if (!ms_output_save (html, out->str, out->len, &error))
         {
           g_autofree char *message = g_strdup_printf ("cannot write %s: %s", html, error->message);
           return fail_input (message);
