@@ -7,6 +7,8 @@
  */
 #include "models/apps/saga-wire.h"
 
+#include <math.h>
+
 JsonObject *
 ms_saga_wire_read (const MsRequest *request)
 {
@@ -76,11 +78,87 @@ ms_saga_wire_add_saga (JsonBuilder *b, const char *saga_id, const char *order_id
   json_builder_add_int_value (b, items);
 }
 
+/* A double in the fewest significant digits that read back as the same
+ * double.  json-glib writes every double with 17 digits, so a time of
+ * 141503 us, sent as 141.503 ms, would read 141.50299999999999; here it
+ * reads 141.503, as the report writes it. */
+static void
+write_double (double value, GString *out)
+{
+  char buf[G_ASCII_DTOSTR_BUF_SIZE];
+  if (!isfinite (value))
+    {
+      g_string_append (out, "null");
+      return;
+    }
+  for (int digits = 1; digits <= 17; digits++)
+    {
+      char format[8];
+      g_snprintf (format, sizeof format, "%%.%dg", digits);
+      g_ascii_formatd (buf, sizeof buf, format, value);
+      if (g_ascii_strtod (buf, NULL) == value)
+        break;
+    }
+  g_string_append (out, buf);
+}
+
+/* Writes node as compact JSON, as json_to_string does (members in the
+ * order they were added, strings escaped by json-glib), except for
+ * doubles (above). */
+static void
+write_node (JsonNode *node, GString *out)
+{
+  if (JSON_NODE_HOLDS_OBJECT (node))
+    {
+      JsonObject *object = json_node_get_object (node);
+      g_autoptr (GList) names = json_object_get_members (object);
+      g_string_append_c (out, '{');
+      for (GList *l = names; l != NULL; l = l->next)
+        {
+          g_autoptr (JsonNode) name = json_node_new (JSON_NODE_VALUE);
+          json_node_set_string (name, l->data);
+          if (l != names)
+            g_string_append_c (out, ',');
+          write_node (name, out);
+          g_string_append_c (out, ':');
+          write_node (json_object_get_member (object, l->data), out);
+        }
+      g_string_append_c (out, '}');
+    }
+  else if (JSON_NODE_HOLDS_ARRAY (node))
+    {
+      JsonArray *array = json_node_get_array (node);
+      g_string_append_c (out, '[');
+      for (guint i = 0; i < json_array_get_length (array); i++)
+        {
+          if (i > 0)
+            g_string_append_c (out, ',');
+          write_node (json_array_get_element (array, i), out);
+        }
+      g_string_append_c (out, ']');
+    }
+  else if (JSON_NODE_HOLDS_VALUE (node) && json_node_get_value_type (node) == G_TYPE_DOUBLE)
+    write_double (json_node_get_double (node), out);
+  else
+    {
+      g_autofree char *text = json_to_string (node, FALSE);
+      g_string_append (out, text);
+    }
+}
+
+static char *
+to_text (JsonNode *node)
+{
+  GString *out = g_string_new (NULL);
+  write_node (node, out);
+  return g_string_free (out, FALSE);
+}
+
 void
 ms_saga_wire_reply (MsExchange *ex, int status, JsonBuilder *builder)
 {
   g_autoptr (JsonNode) root = json_builder_get_root (builder);
-  g_autofree char *text = json_to_string (root, FALSE);
+  g_autofree char *text = to_text (root);
   g_autoptr (MsBody) body = ms_body_new_text (text, -1);
   ms_exchange_finish (ex, status, 0, MS_RESET_NONE, body);
 }

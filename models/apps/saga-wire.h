@@ -46,7 +46,10 @@ void ms_saga_wire_add_saga (JsonBuilder *builder, const char *saga_id, const cha
                             const char *user, gint64 amount, gint64 items);
 
 /* Finishes exchange with status and the object builder holds (the builder
- * must be inside no open object or array). */
+ * must be inside no open object or array).  The text is compact JSON, as
+ * json_to_string writes it, except that a double has the fewest digits
+ * that read back as the same double: a time of 141.503 ms reads 141.503,
+ * as in the report, not json-glib's 141.50299999999999. */
 void ms_saga_wire_reply (MsExchange *exchange, int status, JsonBuilder *builder);
 
 /* Finishes exchange with {"error": error, "detail": detail}; detail may be

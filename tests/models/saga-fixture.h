@@ -121,6 +121,41 @@ workload_model (const TestRun *run, const char *name)
   return ms_cluster_find_deployment (ms_world_cluster (run->world), name)->model;
 }
 
+static inline void
+keep_answer (MsExchange *exchange, gpointer data)
+{
+  GString *text = data;
+  g_string_printf (text, "%d ", exchange->status);
+  if (exchange->body != NULL)
+    ms_body_write (exchange->body, text);
+}
+
+/* After the run: GET path from the Service saga-orchestrator, sent by
+ * the pod "client" through its sidecar, and the answer as "<status>
+ * <body>".  The simulation runs on for at most a second to carry it. */
+static inline char *
+saga_api_get (TestRun *run, const char *path)
+{
+  g_autoptr (GError) error = NULL;
+  MsPod *from = ms_world_source (run->world, "client", &error);
+  g_assert_no_error (error);
+  MsCluster *cluster = ms_world_cluster (run->world);
+  MsSim *sim = ms_world_sim (run->world);
+  GString *text = g_string_new (NULL);
+  MsRequest *request = ms_request_new (ms_cluster_pool (cluster));
+  request->method = g_intern_static_string ("GET");
+  request->host = g_intern_static_string ("saga-orchestrator");
+  request->path = g_intern_string (path);
+  MsExchange *ex = ms_exchange_new (ms_cluster_pool (cluster), request, from, ms_sim_now (sim),
+                                    keep_answer, text);
+  ms_request_unref (request);
+  ms_pod_send (from, ex);
+  ms_sim_run_until (sim, ms_sim_now (sim) + MS_SEC (1));
+  g_assert_cmpuint (text->len, >, 0);
+  ms_exchange_unref (ex);
+  return g_string_free (text, FALSE);
+}
+
 /* The lock wait: saga a holds user-1 from 2 ms; the payment service takes
  * 50 ms, so a ends at 63 ms and its release is written at 66 ms.  Saga b,
  * for the same user, is taken at 22 ms. */

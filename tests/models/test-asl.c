@@ -4,7 +4,7 @@
  * The executor is driven by hand here: each test feeds Task results and
  * errors and checks the action it asks for next, with exact delays.
  */
-#include "tests/testutil.h"
+#include "tests/models/saga-fixture.h"
 
 #include "models/apps/asl.h"
 #include "models/apps/saga.h"
@@ -1009,6 +1009,28 @@ test_execution_timeout (void)
   g_assert_cmpfloat (test_value (&run, "traffic.s.status.500"), ==, 1);
 }
 
+static void
+test_history_times_as_written (void)
+{
+  g_test_summary ("GET /api/saga/{id} writes an ASL history's times in milliseconds with the "
+                  "digits they have, as the report does: a payment service time of 1002 us "
+                  "ends ProcessPayment at 11.002 ms, not json-glib's 11.002000000000001");
+  const char *root = g_getenv ("MESHSIM_SOURCE_ROOT");
+  g_autofree char *file = g_build_filename (root ? root : ".", "scenarios", "patterns", "asl",
+                                            "order-saga.asl", NULL);
+  g_autofree char *json = g_strdup_printf (
+    "{" NET RESOURCES WORKLOADS (",\"latency\":\"1002us\"", ",\"definition\":\"%s\"")
+    "\"traffic\":[" START ("s", "{\"order_id\":\"o-1\",\"user\":\"user-1\"}", 1) "]}", file);
+  g_auto (TestRun) run = { 0 };
+  test_run (&run, json, 1);
+  g_autofree char *answer = saga_api_get (&run, "/api/saga/saga-1");
+  g_assert_true (g_str_has_prefix (answer, "200 {"));
+  g_assert_nonnull (strstr (answer, ",{\"id\":12,\"type\":\"TaskSucceeded\",\"at_ms\":11.002,"
+                            "\"state\":\"ProcessPayment\",\"detail\":\"{\\\"order_id\\\":"
+                            "\\\"o-1\\\",\\\"status\\\":\\\"CHARGED\\\",\\\"amount\\\":100}\"},"));
+  g_assert_nonnull (strstr (answer, ",\"stop_ms\":17.002,"));
+}
+
 /* Mistakes only the orchestrator's workload can see. */
 static const BadDefinition bad_workloads[] = {
   { "resource-not-in-mesh", "\"definition\":{\"StartAt\":\"A\",\"States\":{\"A\":{"
@@ -1091,6 +1113,8 @@ main (int argc, char **argv)
     }
   g_test_add_func ("/models/asl/orchestrator/task-timeout-times", test_task_timeout_times);
   g_test_add_func ("/models/asl/orchestrator/execution-timeout", test_execution_timeout);
+  g_test_add_func ("/models/asl/orchestrator/history-times-as-written",
+                   test_history_times_as_written);
   g_test_add_data_func ("/models/asl/orchestrator/crash-every-tick/completes",
                         GINT_TO_POINTER (100), test_crash_every_tick);
   g_test_add_data_func ("/models/asl/orchestrator/crash-every-tick/declined",

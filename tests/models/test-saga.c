@@ -505,6 +505,23 @@ test_invariants_broken (void)
 }
 
 static void
+test_history_times_as_written (void)
+{
+  g_test_summary ("GET /api/saga/{id} writes each history time in milliseconds with the "
+                  "digits it has, as the report does: a payment service time of 1002 us "
+                  "ends process_payment at 11.002 ms, not json-glib's 11.002000000000001");
+  static const char json[] =
+    "{" NET RESOURCES WORKLOADS (",\"latency\":\"1002us\"", "")
+    "\"traffic\":[" START ("s", "{\"order_id\":\"o-1\",\"user\":\"user-1\"}", 1) "]}";
+  g_auto (TestRun) run = { 0 };
+  test_run (&run, json, 1);
+  g_autofree char *answer = saga_api_get (&run, "/api/saga/saga-1");
+  g_assert_true (g_str_has_prefix (answer, "200 {"));
+  g_assert_nonnull (strstr (answer, ",{\"version\":7,\"type\":\"StepCompleted\",\"at_ms\":11.002,"
+                            "\"step\":\"process_payment\",\"attempt\":1,\"http_status\":201},"));
+}
+
+static void
 test_retry_delay_rule (void)
 {
   g_test_summary ("ms_saga_retry_delay is min(initial * c^n, max)");
@@ -620,6 +637,7 @@ main (int argc, char **argv)
   g_test_add_func ("/models/saga/report/counts", test_report_counts);
   g_test_add_func ("/models/saga/invariants/broken-fails-the-run", test_invariants_broken);
   g_test_add_func ("/models/saga/api/compensate", test_compensate_endpoint);
+  g_test_add_func ("/models/saga/api/history-times-as-written", test_history_times_as_written);
   for (guint i = 0; i < G_N_ELEMENTS (bad_sagas); i++)
     {
       g_autofree char *path = g_strdup_printf ("/models/saga/definition/bad-%u", i);
