@@ -75,6 +75,7 @@ proxy_free (gpointer data)
   MsProxy *p = data;
   ms_router_free_streams (p);
   g_clear_pointer (&p->vs_cache, g_hash_table_unref);
+  g_clear_pointer (&p->gateway_cache, g_hash_table_unref);
   g_clear_pointer (&p->inbound_pools, g_hash_table_unref);
   g_ptr_array_unref (p->clusters);
   g_ptr_array_unref (p->edges);
@@ -537,6 +538,8 @@ ms_mesh_reconfigure (MsMesh *mesh, const GPtrArray *resources, const char *relea
       MsProxy *proxy = mesh->proxies->pdata[p];
       if (proxy->vs_cache != NULL)
         g_hash_table_remove_all (proxy->vs_cache);
+      if (proxy->gateway_cache != NULL)
+        g_hash_table_remove_all (proxy->gateway_cache);
       for (guint i = 0; i < proxy->clusters->len; i++)
         {
           MsEnvoyCluster *c = proxy->clusters->pdata[i];

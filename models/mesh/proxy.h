@@ -64,6 +64,7 @@ struct _MsProxy {
   GPtrArray *edges;         /* MsEdge * */
   GList *streams;           /* requests in flight through this proxy */
   GHashTable *vs_cache;     /* MsService * -> MsVirtualService * (or the proxy: none) */
+  GHashTable *gateway_cache; /* the gateway's route per (host, port), router.c */
   GHashTable *inbound_pools; /* MsService * -> MsPool *: server-side limits */
 };
 

@@ -158,10 +158,12 @@ ms_security_principal (const MsPod *pod)
     return pod->principal;
   if (pod->deployment == NULL)
     {
+      /* The gateway: cached on the pod too, since interning hashes the
+       * whole string under GLib's lock for every request through it. */
       if (pod->namespace_ != NULL && g_str_equal (pod->namespace_, ROOT_NAMESPACE))
-        return g_intern_string (TRUST_DOMAIN "/ns/" ROOT_NAMESPACE
-                                "/sa/istio-ingressgateway-service-account");
-      return NULL;
+        ((MsPod *) pod)->principal = g_intern_string (TRUST_DOMAIN "/ns/" ROOT_NAMESPACE
+                                                      "/sa/istio-ingressgateway-service-account");
+      return pod->principal;
     }
   g_autofree char *p = g_strdup_printf (TRUST_DOMAIN "/ns/%s/sa/%s", pod->namespace_,
                                         pod->deployment->service_account

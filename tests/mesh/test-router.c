@@ -339,6 +339,21 @@ test_app_timeout_resets_upstream (void)
                      ==, 5);
 }
 
+/* Checks that the edge from `from` to s split its requests between v1 and
+ * v2, each `expected` within `within`, and that every request of traffic t
+ * went to one of them. */
+static void
+assert_versions (const TestRun *run, const char *from, double expected, double within)
+{
+  g_autofree char *v1_path = g_strdup_printf ("edges.%s.s.versions.v1.requests", from);
+  g_autofree char *v2_path = g_strdup_printf ("edges.%s.s.versions.v2.requests", from);
+  double v1 = test_value (run, v1_path);
+  double v2 = test_value (run, v2_path);
+  g_assert_cmpfloat (fabs (v1 - expected), <, within);
+  g_assert_cmpfloat (fabs (v2 - expected), <, within);
+  g_assert_cmpfloat (v1 + v2, ==, test_value (run, "traffic.t.completed"));
+}
+
 static void
 test_timeline_apply_and_delete (void)
 {
@@ -356,12 +371,36 @@ test_timeline_apply_and_delete (void)
     "\"traffic\":[{\"name\":\"t\",\"from\":\"c\",\"request\":{\"url\":\"http://s/\"},\"rate\":100}]}";
   g_auto (TestRun) run = { 0 };
   test_run (&run, json, 1);
-  double v1 = test_value (&run, "edges.c.s.versions.v1.requests");
-  double v2 = test_value (&run, "edges.c.s.versions.v2.requests");
   /* About 1000 + 500 for v1, 1000 + 500 for v2 (Poisson, sd about 40). */
-  g_assert_cmpfloat (fabs (v1 - 1500), <, 200);
-  g_assert_cmpfloat (fabs (v2 - 1500), <, 200);
-  g_assert_cmpfloat (v1 + v2, ==, test_value (&run, "traffic.t.completed"));
+  assert_versions (&run, "c", 1500, 200);
+}
+
+static void
+test_timeline_apply_through_gateway (void)
+{
+  g_test_summary ("The ingress gateway routes by a VirtualService applied on the timeline from "
+                  "that instant: its cached route per (Host, port) is dropped with the old "
+                  "configuration");
+  /* 0-10 s: the gateway's VirtualService sends to v1; 10-20 s: to v2. */
+#define GATEWAY_VS(subset)                                                                 \
+  "{\"apiVersion\":\"networking.istio.io/v1\",\"kind\":\"VirtualService\",\"metadata\":"    \
+  "{\"name\":\"web\"},\"spec\":{\"hosts\":[\"shop.example\"],\"gateways\":[\"gw\"],"       \
+  "\"http\":[{\"route\":[{\"destination\":{\"host\":\"s\",\"subset\":\"" subset "\"}}]}]}}"
+  static const char json[] =
+    "{" NET "\"duration\":\"20s\",\"resources\":[" VERSIONED ("s", "v1", 1) ","
+    VERSIONED ("s", "v2", 1) "," SERVICE ("s") "," DR_V1_V2 ("s") ","
+    "{\"apiVersion\":\"networking.istio.io/v1\",\"kind\":\"Gateway\",\"metadata\":"
+    "{\"name\":\"gw\"},\"spec\":{\"selector\":{\"istio\":\"ingressgateway\"},\"servers\":"
+    "[{\"port\":{\"number\":80,\"name\":\"http\",\"protocol\":\"HTTP\"},"
+    "\"hosts\":[\"shop.example\"]}]}}," GATEWAY_VS ("v1") "],"
+    "\"timeline\":[{\"at\":\"10s\",\"apply\":" GATEWAY_VS ("v2") "}],"
+    "\"traffic\":[{\"name\":\"t\",\"from\":\"ingress\","
+    "\"request\":{\"url\":\"http://shop.example/\"},\"rate\":100}]}";
+#undef GATEWAY_VS
+  g_auto (TestRun) run = { 0 };
+  test_run (&run, json, 1);
+  /* About 1000 each (Poisson, sd about 32). */
+  assert_versions (&run, "istio-ingressgateway", 1000, 150);
 }
 
 static void
@@ -401,6 +440,8 @@ main (int argc, char **argv)
   g_test_add_func ("/mesh/router/mirror-does-not-change-result", test_mirror_does_not_change_result);
   g_test_add_func ("/mesh/router/app-timeout-resets-upstream", test_app_timeout_resets_upstream);
   g_test_add_func ("/mesh/router/timeline-apply-and-delete", test_timeline_apply_and_delete);
+  g_test_add_func ("/mesh/router/timeline-apply-through-gateway",
+                   test_timeline_apply_through_gateway);
   g_test_add_func ("/mesh/router/timeline-delete-missing", test_timeline_delete_missing);
   return g_test_run ();
 }
