@@ -172,7 +172,10 @@ ms_queue_cancel (MsQueue *queue, MsTimer *timer)
     {
       timer->event->func = NULL;
       queue->dead++;
-      if (queue->dead > 1024 && queue->dead > queue->length / 2)
+      /* 64 rather than more: the heap of a busy mesh holds a few hundred
+       * live events, and every level of tombstones costs each pop a sift
+       * step (bench/README.md, profile). */
+      if (queue->dead > 64 && queue->dead > queue->length / 2)
         compact (queue);
     }
   timer->event = NULL;
@@ -222,7 +225,14 @@ ms_queue_next_time (MsQueue *queue)
 gboolean
 ms_queue_pop (MsQueue *queue, gint64 *at, MsEventFunc *func, gpointer *data)
 {
-  if (!skip_tombstones (queue))
+  return ms_queue_pop_until (queue, G_MAXINT64, at, func, data);
+}
+
+gboolean
+ms_queue_pop_until (MsQueue *queue, gint64 until, gint64 *at, MsEventFunc *func,
+                    gpointer *data)
+{
+  if (!skip_tombstones (queue) || queue->heap[0].time > until)
     return FALSE;
   Entry top = queue->heap[0];
   heap_remove_top (queue);

@@ -57,6 +57,11 @@ gint64 ms_queue_next_time (MsQueue *queue);
  * itself. */
 gboolean ms_queue_pop (MsQueue *queue, gint64 *at, MsEventFunc *func, gpointer *data);
 
+/* The same, but only if that event is due at or before until: the run
+ * loop's test and pop in one pass over the tombstones at the top. */
+gboolean ms_queue_pop_until (MsQueue *queue, gint64 until, gint64 *at, MsEventFunc *func,
+                             gpointer *data);
+
 /* Entries in the heap, tombstones included. */
 guint ms_queue_length (const MsQueue *queue);
 

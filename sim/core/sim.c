@@ -91,9 +91,8 @@ ms_sim_run_until (MsSim *sim, MsTime until)
   gpointer data;
 
   sim->stop = FALSE;
-  while (!sim->stop && ms_queue_next_time (sim->queue) <= until)
+  while (!sim->stop && ms_queue_pop_until (sim->queue, until, &at, &func, &data))
     {
-      ms_queue_pop (sim->queue, &at, &func, &data);
       sim->now = at;
       ran++;
       sim->events++;

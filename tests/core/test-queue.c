@@ -267,6 +267,28 @@ test_cancelled_are_compacted (void)
   g_assert_cmpint (popped, ==, N / 10);
 }
 
+static void
+test_pop_until (void)
+{
+  g_test_summary ("pop_until takes the earliest live event only if it is due by then, "
+                  "cancelled ones in front of it do not count, and a later one stays queued");
+  g_autoptr (MsQueue) queue = ms_queue_new ();
+  MsTimer early = ms_queue_push (queue, 5, (MsEventFunc) record, GINT_TO_POINTER (5));
+  ms_queue_push (queue, 10, (MsEventFunc) record, GINT_TO_POINTER (10));
+  ms_queue_push (queue, 20, (MsEventFunc) record, GINT_TO_POINTER (20));
+  ms_queue_cancel (queue, &early);
+  gint64 at;
+  MsEventFunc func;
+  gpointer data;
+  g_assert_true (ms_queue_pop_until (queue, 15, &at, &func, &data));
+  g_assert_cmpint (at, ==, 10);
+  g_assert_cmpint (GPOINTER_TO_INT (data), ==, 10);
+  g_assert_false (ms_queue_pop_until (queue, 15, &at, &func, &data));
+  g_assert_true (ms_queue_pop_until (queue, 20, &at, &func, &data));
+  g_assert_cmpint (at, ==, 20);
+  g_assert_false (ms_queue_pop_until (queue, G_MAXINT64, &at, &func, &data));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -277,6 +299,7 @@ main (int argc, char **argv)
   g_test_add_func ("/core/queue/stale-timer-harmless", test_stale_timer_harmless);
   g_test_add_func ("/core/queue/growth", test_growth);
   g_test_add_func ("/core/queue/cancelled-are-compacted", test_cancelled_are_compacted);
+  g_test_add_func ("/core/queue/pop-until", test_pop_until);
   g_test_add_func ("/core/sim/now-runs-after-queued", test_now_runs_after_queued);
   g_test_add_func ("/core/sim/run-until", test_run_until);
   g_test_add_func ("/core/sim/stop", test_stop);
