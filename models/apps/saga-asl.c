@@ -14,9 +14,13 @@
  * and one end event), so that starts stay idempotent per order id and
  * the report's sagas.* counts mean the same as for the built-in saga:
  *   SUCCEEDED                                   -> completed
- *   FAILED in a Fail state after a Catch        -> compensated
- *   FAILED by an error nothing caught, or
+ *   FAILED in a Fail state after one Catch      -> compensated
+ *   FAILED by an error nothing caught, in a
+ *   Fail state after a second Catch, or
  *   TIMED_OUT                                   -> failed
+ * The first Catch starts the compensations; an error caught after it is
+ * a compensation that gave up, which the definition catches only to
+ * release what the saga holds (the built-in saga's release on FAILED).
  * The execution's own status and Step Functions history are kept beside
  * the record, and GET /api/saga/{id} shows both.
  *
@@ -92,7 +96,7 @@ finish (AslRun *run)
       type = MS_SAGA_EVENT_COMPLETED;
       m->completed++;
     }
-  else if (status == MS_ASL_FAILED && ms_asl_execution_caught (run->execution) > 0
+  else if (status == MS_ASL_FAILED && ms_asl_execution_caught (run->execution) == 1
            && ms_asl_execution_ended_in_fail_state (run->execution))
     {
       type = MS_SAGA_EVENT_COMPENSATED;
@@ -511,6 +515,18 @@ ms_saga_asl_report (SagaModel *m, MsReportNode *calls, MsReportNode *workload)
       const guint64 values[] = { c->ok, c->failed, c->attempts, c->retries, c->timeouts };
       for (guint i = 0; i < G_N_ELEMENTS (keys); i++)
         ms_report_add_int (node, keys[i], (gint64) values[i]);
+    }
+}
+
+void
+ms_saga_asl_resources (const SagaModel *m, GPtrArray *urls)
+{
+  const GPtrArray *states = m->asl->machine->states;
+  for (guint k = 0; k < states->len; k++)
+    {
+      const MsAslState *s = states->pdata[k];
+      if (s->type == MS_ASL_TASK)
+        g_ptr_array_add (urls, (gpointer) &s->resource);
     }
 }
 

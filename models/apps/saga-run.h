@@ -119,6 +119,9 @@ void ms_saga_asl_start (SagaApp *app, MsSagaRecord *record, const MsTraceContext
 void ms_saga_asl_answer (SagaModel *model, MsExchange *exchange, const MsSagaRecord *record,
                          gboolean with_history);
 void ms_saga_asl_report (SagaModel *model, MsReportNode *calls, MsReportNode *workload);
+/* Appends the Resource (const MsUrl *, transfer none) of every Task of
+ * the machine to urls, for the end-of-run invariants. */
+void ms_saga_asl_resources (const SagaModel *model, GPtrArray *urls);
 /* The pod of app crashed, or is back. */
 void ms_saga_asl_crash (SagaModel *model, SagaApp *app);
 void ms_saga_asl_restart (SagaModel *model, SagaApp *app);

@@ -771,6 +771,9 @@ test_same_as_builtin (gconstpointer data)
                       test_value (&asl, *p));
       g_assert_cmpfloat (test_value (&builtin, *p), ==, test_value (&asl, *p));
     }
+  /* Both leave money and locks right: the end-of-run invariants hold. */
+  g_assert_cmpfloat (test_value (&builtin, "workloads.saga-orchestrator.consistent"), ==, 1);
+  g_assert_cmpfloat (test_value (&asl, "workloads.saga-orchestrator.consistent"), ==, 1);
   /* The faults must have made both kinds of compensation happen, or the
    * comparison proves little. */
   g_assert_cmpfloat (test_value (&asl, "sagas.completed"), >, 0);
@@ -842,6 +845,8 @@ test_scenario_same_as_builtin (gconstpointer data)
   for (const char *const *p = c->invariants; *p != NULL; p++)
     g_assert_cmpfloat (test_value (&builtin, *p), ==, test_value (&asl, *p));
   g_assert_cmpfloat (test_value (&asl, "sagas.started"), >, 100);
+  g_assert_cmpfloat (test_value (&builtin, "workloads.saga-orchestrator.consistent"), ==, 1);
+  g_assert_cmpfloat (test_value (&asl, "workloads.saga-orchestrator.consistent"), ==, 1);
 }
 
 /* One saga of user-1 in the ASL order saga, with an optional crash of
@@ -1031,6 +1036,123 @@ test_history_times_as_written (void)
   g_assert_nonnull (strstr (answer, ",\"stop_ms\":17.002,"));
 }
 
+/* The end-of-run invariants for ASL sagas. */
+
+/* One saga of user-1: Lock takes the user's lock, Pay times out (the
+ * payment service takes 3 s, the Task 1 s) and its Catch enters Refund,
+ * which times out too.  The two %s are Refund's Catch and the states it
+ * leads to, or nothing. */
+#define LEAKY_SAGA                                                                        \
+  "{\"StartAt\":\"Lock\",\"States\":{"                                                     \
+  "\"Lock\":{\"Type\":\"Task\",\"Resource\":\"http://user-service/api/users/validate\","   \
+  "\"ResultPath\":null,\"Next\":\"Pay\"},"                                                 \
+  "\"Pay\":{\"Type\":\"Task\",\"Resource\":\"http://payment-service/api/payments\","      \
+  "\"TimeoutSeconds\":1,\"ResultPath\":null,\"Catch\":[{\"ErrorEquals\":[\"States.ALL\"],"  \
+  "\"ResultPath\":\"$.error\",\"Next\":\"Refund\"}],\"Next\":\"Unlock\"},"                  \
+  "\"Refund\":{\"Type\":\"Task\",\"Resource\":"                                          \
+  "\"http://payment-service/api/payments/compensate\",\"TimeoutSeconds\":1,"                \
+  "\"ResultPath\":null%s,\"Next\":\"Undo\"},"                                               \
+  "\"Undo\":{\"Type\":\"Task\",\"Resource\":\"http://user-service/api/users/unlock\","     \
+  "\"ResultPath\":null,\"Next\":\"Compensated\"},"                                          \
+  "\"Unlock\":{\"Type\":\"Task\",\"Resource\":\"http://user-service/api/users/unlock\","   \
+  "\"ResultPath\":null,\"End\":true},"                                                       \
+  "\"Compensated\":{\"Type\":\"Fail\",\"Error\":\"SagaCompensated\"}%s}}"
+
+/* What the fixed saga adds: Refund's Catch enters Release, which unlocks
+ * the user and ends in a Fail state. */
+#define RELEASE_CATCH                                                                     \
+  ",\"Catch\":[{\"ErrorEquals\":[\"States.ALL\"],\"ResultPath\":\"$.compensationError\","      \
+  "\"Next\":\"Release\"}]"
+#define RELEASE_STATES                                                                    \
+  ",\"Release\":{\"Type\":\"Task\",\"Resource\":\"http://user-service/api/users/unlock\"," \
+  "\"ResultPath\":null,\"Next\":\"Failed\"},"                                               \
+  "\"Failed\":{\"Type\":\"Fail\",\"Error\":\"SagaFailed\"}"
+
+static void
+run_leaky (TestRun *run, const char *refund_catch, const char *states)
+{
+  g_autofree char *definition = g_strdup_printf (LEAKY_SAGA, refund_catch, states);
+  g_autofree char *json = g_strdup_printf (
+    "{" NET "\"duration\":\"10s\"," RESOURCES
+    WORKLOADS (",\"latency\":\"3s\"", ",\"definition\":%s")
+    "\"traffic\":[" START ("s", "{\"order_id\":\"o-1\",\"user\":\"user-1\"}", 1) "]}",
+    definition);
+  test_run (run, json, 1);
+}
+
+static void
+test_invariants_lock_left (void)
+{
+  g_test_summary ("An ASL saga whose Catch chain has no unlock for a compensation that gives "
+                  "up ends FAILED with the user still locked: the end-of-run invariants name "
+                  "the saga and the lock, and the run fails; a Catch that enters a Task "
+                  "releasing the lock, then a Fail state, passes, and still counts as failed");
+  g_auto (TestRun) leaky = { 0 };
+  run_leaky (&leaky, "", "");
+  g_assert_cmpfloat (test_value (&leaky, "sagas.failed"), ==, 1);
+  g_assert_cmpfloat (test_value (&leaky, "workloads.user-service.database.locked"), ==, 1);
+  g_assert_cmpfloat (test_value (&leaky, "workloads.saga-orchestrator.consistent"), ==, 0);
+  MsModel *model = workload_model (&leaky, "saga-orchestrator");
+  g_autoptr (GString) problems = g_string_new (NULL);
+  g_assert_false (model->klass->verify (model, problems));
+  g_assert_cmpstr (problems->str, ==, "saga-1 (order o-1) ended FAILED but it still holds the "
+                   "lock on user-1. ");
+  g_autoptr (GString) lines = g_string_new (NULL);
+  ms_expect_write_text (leaky.report, FALSE, lines);
+  g_assert_nonnull (strstr (lines->str, "saga-orchestrator is consistent with the event log: "
+                            "saga-1 (order o-1) ended FAILED but it still holds the lock on "
+                            "user-1."));
+
+  g_auto (TestRun) fixed = { 0 };
+  run_leaky (&fixed, RELEASE_CATCH, RELEASE_STATES);
+  g_assert_cmpfloat (test_value (&fixed, "sagas.failed"), ==, 1);
+  g_assert_cmpfloat (test_value (&fixed, "sagas.compensated"), ==, 0);
+  g_assert_cmpfloat (test_value (&fixed, "traffic.s.status.500"), ==, 1);
+  g_assert_cmpfloat (test_value (&fixed, "workloads.user-service.database.locked"), ==, 0);
+  g_assert_cmpfloat (test_value (&fixed, "workloads.saga-orchestrator.consistent"), ==, 1);
+}
+
+static void
+test_refund_gives_up_same_as_builtin (void)
+{
+  g_test_summary ("order-saga.asl when the refund gives up (payments take 3 s, Tasks 2 s): "
+                  "FAILED as the built-in saga with onCompensationFailure stop, the user's "
+                  "lock released by ReleaseUserAfterFailure, the order left PENDING for a "
+                  "human, and the same invariant problems as the built-in saga");
+  const char *root = g_getenv ("MESHSIM_SOURCE_ROOT");
+  g_autofree char *file = g_build_filename (root ? root : ".", "scenarios", "patterns", "asl",
+                                            "order-saga.asl", NULL);
+  const char *scenario = "{" NET "\"duration\":\"90s\"," RESOURCES
+    WORKLOADS (",\"latency\":\"3s\"", ",%s")
+    "\"traffic\":[" START ("s", "{\"order_id\":\"o-1\",\"user\":\"user-1\"}", 1) "]}";
+  g_autofree char *asl_option = g_strdup_printf ("\"definition\":\"%s\"", file);
+  g_autofree char *builtin_option = g_strdup_printf ("\"saga\":%s", order_builtin);
+  g_autofree char *asl_json = g_strdup_printf (scenario, asl_option);
+  g_autofree char *builtin_json = g_strdup_printf (scenario, builtin_option);
+  g_auto (TestRun) asl = { 0 };
+  g_auto (TestRun) builtin = { 0 };
+  test_run (&asl, asl_json, 1);
+  test_run (&builtin, builtin_json, 1);
+  GString *problems[2] = { g_string_new (NULL), g_string_new (NULL) };
+  TestRun *runs[2] = { &asl, &builtin };
+  for (guint i = 0; i < 2; i++)
+    {
+      g_assert_cmpfloat (test_value (runs[i], "sagas.failed"), ==, 1);
+      g_assert_cmpfloat (test_value (runs[i], "traffic.s.status.500"), ==, 1);
+      g_assert_cmpfloat (test_value (runs[i], "workloads.user-service.database.locked"), ==, 0);
+      g_assert_cmpfloat (test_value (runs[i], "workloads.order-service.database.pending"), ==, 1);
+      MsModel *model = workload_model (runs[i], "saga-orchestrator");
+      g_assert_false (model->klass->verify (model, problems[i]));
+    }
+  g_assert_cmpfloat (test_value (&asl, "workloads.saga-orchestrator.calls."
+                                 "ReleaseUserAfterFailure.ok"), ==, 1);
+  g_assert_cmpstr (problems[0]->str, ==, "saga-1 (order o-1) ended FAILED but its order in "
+                   "order-service is PENDING. ");
+  g_assert_cmpstr (problems[0]->str, ==, problems[1]->str);
+  g_string_free (problems[0], TRUE);
+  g_string_free (problems[1], TRUE);
+}
+
 /* Mistakes only the orchestrator's workload can see. */
 static const BadDefinition bad_workloads[] = {
   { "resource-not-in-mesh", "\"definition\":{\"StartAt\":\"A\",\"States\":{\"A\":{"
@@ -1113,6 +1235,9 @@ main (int argc, char **argv)
     }
   g_test_add_func ("/models/asl/orchestrator/task-timeout-times", test_task_timeout_times);
   g_test_add_func ("/models/asl/orchestrator/execution-timeout", test_execution_timeout);
+  g_test_add_func ("/models/asl/invariants/lock-left-fails-the-run", test_invariants_lock_left);
+  g_test_add_func ("/models/asl/invariants/refund-gives-up-same-as-builtin",
+                   test_refund_gives_up_same_as_builtin);
   g_test_add_func ("/models/asl/orchestrator/history-times-as-written",
                    test_history_times_as_written);
   g_test_add_data_func ("/models/asl/orchestrator/crash-every-tick/completes",

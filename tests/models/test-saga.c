@@ -500,8 +500,8 @@ test_invariants_broken (void)
   MsModel *model = workload_model (&run, "saga-orchestrator");
   g_autoptr (GString) problems = g_string_new (NULL);
   g_assert_false (model->klass->verify (model, problems));
-  g_assert_cmpstr (problems->str, ==, "saga-1 (order o-1) ended COMPENSATED but its order is "
-                   "PENDING, it still holds the lock on user-1. ");
+  g_assert_cmpstr (problems->str, ==, "saga-1 (order o-1) ended COMPENSATED but it still holds "
+                   "the lock on user-1, its order in order-service is PENDING. ");
 }
 
 static void

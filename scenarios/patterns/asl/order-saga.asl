@@ -1,5 +1,5 @@
 {
-  "Comment": "The lab's order saga in Amazon States Language: validate the user (a semantic lock), create the order, charge the payment, approve the order, release the user. Each Task retries transient failures only (5xx, 408, 429, no answer, its own timeout); a business refusal (any other 4xx) goes straight to its Catch, which enters the chain of compensations in reverse order. A payment that gave up without a business answer may have been charged, so it is refunded too (the built-in saga's 'ambiguous').",
+  "Comment": "The lab's order saga in Amazon States Language: validate the user (a semantic lock), create the order, charge the payment, approve the order, release the user. Each Task retries transient failures only (5xx, 408, 429, no answer, its own timeout); a business refusal (any other 4xx) goes straight to its Catch, which enters the chain of compensations in reverse order. A payment that gave up without a business answer may have been charged, so it is refunded too (the built-in saga's 'ambiguous'). A compensation that gives up stops the chain (the built-in saga's 'stop') but still releases the user.",
   "StartAt": "ValidateUser",
   "States": {
     "ValidateUser": {
@@ -76,6 +76,7 @@
         {"ErrorEquals": ["HTTP.5xx", "HTTP.408", "HTTP.429", "HTTP.NoResponse", "States.Timeout"],
          "IntervalSeconds": 1, "BackoffRate": 2, "MaxDelaySeconds": 2, "MaxAttempts": 9}
       ],
+      "Catch": [{"ErrorEquals": ["States.ALL"], "ResultPath": "$.compensationError", "Next": "ReleaseUserAfterFailure"}],
       "Next": "CancelOrder"
     },
     "CancelOrder": {
@@ -87,6 +88,7 @@
         {"ErrorEquals": ["HTTP.5xx", "HTTP.408", "HTTP.429", "HTTP.NoResponse", "States.Timeout"],
          "IntervalSeconds": 1, "BackoffRate": 2, "MaxDelaySeconds": 2, "MaxAttempts": 9}
       ],
+      "Catch": [{"ErrorEquals": ["States.ALL"], "ResultPath": "$.compensationError", "Next": "ReleaseUserAfterFailure"}],
       "Next": "UnlockUser"
     },
     "UnlockUser": {
@@ -99,6 +101,23 @@
          "IntervalSeconds": 1, "BackoffRate": 2, "MaxDelaySeconds": 2, "MaxAttempts": 9}
       ],
       "Next": "SagaCompensated"
+    },
+    "ReleaseUserAfterFailure": {
+      "Comment": "A compensation gave up, so the saga needs a human; the user's lock is released all the same, as the built-in saga does on FAILED. Step Functions does nothing on failure by itself: the release has to be in the Catch chain.",
+      "Type": "Task",
+      "Resource": "http://user-service/api/users/unlock",
+      "TimeoutSeconds": 2,
+      "ResultPath": null,
+      "Retry": [
+        {"ErrorEquals": ["HTTP.5xx", "HTTP.408", "HTTP.429", "HTTP.NoResponse", "States.Timeout"],
+         "IntervalSeconds": 1, "BackoffRate": 2, "MaxDelaySeconds": 2, "MaxAttempts": 9}
+      ],
+      "Next": "SagaFailed"
+    },
+    "SagaFailed": {
+      "Type": "Fail",
+      "Error": "SagaFailed",
+      "Cause": "a compensation gave up; the steps after it were not compensated and need a human (the user's lock was released)"
     },
     "SagaCompensated": {
       "Type": "Fail",
