@@ -300,6 +300,35 @@ test_outputs_replace_files (void)
   g_unlink (traces_target);
 }
 
+static void
+test_access_log_write_error (void)
+{
+  g_test_summary ("A failed access-log write (here the device that is always full) is "
+                  "reported when the outputs are written, with the path, and never removes "
+                  "the device");
+  if (!g_file_test ("/dev/full", G_FILE_TEST_EXISTS))
+    {
+      g_test_skip ("no /dev/full");
+      return;
+    }
+  g_autoptr (GError) error = NULL;
+  g_autofree char *path = g_build_filename (g_getenv ("MESHSIM_SOURCE_ROOT"), "scenarios",
+                                            "istio", "request-routing.json", NULL);
+  g_autoptr (MsScenario) scenario = ms_scenario_load (path, &error);
+  g_assert_no_error (error);
+  g_autoptr (MsWorld) world = ms_world_new (scenario, scenario->seed, -1, &error);
+  g_assert_no_error (error);
+  MsTelemetryOutputs outputs = { .access_log = "/dev/full" };
+  g_assert_true (ms_world_set_outputs (world, &outputs, &error));
+  ms_world_run (world, NULL, NULL);
+  g_assert_false (ms_world_write_outputs (world, &error));
+  g_assert_error (error, G_FILE_ERROR, G_FILE_ERROR_NOSPC);
+  g_assert_nonnull (strstr (error->message, "/dev/full"));
+  GStatBuf st;
+  g_assert_cmpint (g_lstat ("/dev/full", &st), ==, 0);
+  g_assert_true (S_ISCHR (st.st_mode));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -309,5 +338,6 @@ main (int argc, char **argv)
   g_test_add_func ("/mesh/telemetry/mermaid-and-series", test_mermaid_and_series);
   g_test_add_func ("/mesh/telemetry/traces-are-trees", test_traces_are_trees);
   g_test_add_func ("/mesh/telemetry/outputs-replace-files", test_outputs_replace_files);
+  g_test_add_func ("/mesh/telemetry/access-log-write-error", test_access_log_write_error);
   return g_test_run ();
 }
