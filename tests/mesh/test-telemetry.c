@@ -58,15 +58,24 @@ outputs_init (Outputs *o)
   o->traces = g_build_filename (o->dir, "traces.json", NULL);
 }
 
+/* Istio's request-routing task (Bookinfo).  (transfer full) */
+static MsScenario *
+request_routing (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *path = g_build_filename (g_getenv ("MESHSIM_SOURCE_ROOT"), "scenarios",
+                                            "istio", "request-routing.json", NULL);
+  MsScenario *scenario = ms_scenario_load (path, &error);
+  g_assert_no_error (error);
+  return scenario;
+}
+
 /* Runs the scenario with every output on, into the paths outputs_init made. */
 static void
 outputs_run (Outputs *o, const char *graph)
 {
   g_autoptr (GError) error = NULL;
-  g_autofree char *path = g_build_filename (g_getenv ("MESHSIM_SOURCE_ROOT"), "scenarios",
-                                            "istio", "request-routing.json", NULL);
-  g_autoptr (MsScenario) scenario = ms_scenario_load (path, &error);
-  g_assert_no_error (error);
+  g_autoptr (MsScenario) scenario = request_routing ();
   g_autoptr (MsWorld) world = ms_world_new (scenario, scenario->seed, -1, &error);
   g_assert_no_error (error);
   MsTelemetryOutputs outputs = { .metrics = o->metrics, .access_log = o->log,
@@ -312,10 +321,7 @@ test_access_log_write_error (void)
       return;
     }
   g_autoptr (GError) error = NULL;
-  g_autofree char *path = g_build_filename (g_getenv ("MESHSIM_SOURCE_ROOT"), "scenarios",
-                                            "istio", "request-routing.json", NULL);
-  g_autoptr (MsScenario) scenario = ms_scenario_load (path, &error);
-  g_assert_no_error (error);
+  g_autoptr (MsScenario) scenario = request_routing ();
   g_autoptr (MsWorld) world = ms_world_new (scenario, scenario->seed, -1, &error);
   g_assert_no_error (error);
   MsTelemetryOutputs outputs = { .access_log = "/dev/full" };
