@@ -63,6 +63,7 @@ struct _MsProxy {
   GPtrArray *clusters;      /* MsEnvoyCluster * */
   GPtrArray *edges;         /* MsEdge * */
   GList *streams;           /* requests in flight through this proxy */
+  gpointer free_streams;    /* finished streams kept for reuse (router.c) */
   GHashTable *vs_cache;     /* MsService * -> MsVirtualService * (or the proxy: none) */
   GHashTable *gateway_cache; /* the gateway's route per (host, port), router.c */
   GHashTable *inbound_pools; /* MsService * -> MsPool *: server-side limits */
@@ -72,7 +73,8 @@ struct _MsProxy {
  * change during a run). */
 const MsVirtualService *ms_proxy_virtual_service (MsProxy *proxy, MsService *service);
 
-/* Frees the requests still in flight when a run ends.  router.c */
+/* Frees the requests still in flight when a run ends, and the streams kept
+ * for reuse.  router.c */
 void ms_router_free_streams (MsProxy *proxy);
 
 /* The cluster (service, port, subset) of proxy, created on first use. */
