@@ -41,6 +41,12 @@ contains "--help lists run" "$tmp/out" "meshsim run FILE"
 check "help run exits 0" 0 "$meshsim" help run
 contains "help run explains exit codes" "$tmp/out" "Exit codes"
 check "run --help exits 0" 0 "$meshsim" run --help
+for command in run check serve explain help; do
+  check "help $command exits 0" 0 "$meshsim" help "$command"
+done
+contains "--help names every command's help" "$tmp/out" "help for run, check, serve or explain"
+check "help for an unknown command" 2 "$meshsim" help srve
+contains "help for an unknown command suggests one" "$tmp/err" "did you mean \"serve\""
 check "--version" 0 "$meshsim" --version
 contains "--version prints the version" "$tmp/out" "meshsim 0."
 check "no arguments is bad input" 2 "$meshsim"

@@ -35,7 +35,7 @@ static const char usage_text[] =
   "                                 keep the simulation running behind HTTP, for curl\n"
   "  meshsim explain FILE --from SOURCE --url URL [-H 'name: value']...\n"
   "                                 show how the mesh routes one request, step by step\n"
-  "  meshsim help [COMMAND]         show help (for run, check or explain)\n"
+  "  meshsim help [COMMAND]         show help for run, check, serve or explain\n"
   "  meshsim --version              print the version\n"
   "\n"
   "A scenario (JSON or YAML) holds Kubernetes and Istio resources, how each\n"
@@ -120,13 +120,16 @@ static const char serve_help[] =
   "  curl http://127.0.0.1:8080/_meshsim/report       (also /_meshsim/metrics, /config)\n"
   "\n"
   "Break things live (POST): /_meshsim/apply takes an Istio resource (YAML or JSON),\n"
-  "/_meshsim/delete takes {\"kind\": ..., \"name\": ...}, /_meshsim/fault takes a fault\n"
-  "as in scenarios, starting now:\n"
+  "/_meshsim/delete takes {\"kind\": ..., \"name\": ..., \"namespace\": ...} (namespace\n"
+  "\"default\" if left out, as kubectl), /_meshsim/fault takes a fault as in\n"
+  "scenarios, starting now:\n"
   "  curl -d '{\"target\": \"payment-service\", \"for\": \"30s\", \"error\": {\"status\": 503}}' \\\n"
   "       http://127.0.0.1:8080/_meshsim/fault\n"
   "\n"
   "Listens on loopback unless --bind says otherwise; --port 0 picks a free\n"
-  "port.  Ctrl-C (or SIGTERM) stops it and prints the report.\n";
+  "port.  Ctrl-C (or SIGTERM) stops it and prints the report (--quiet: no\n"
+  "report).  The scenario's expectations are not checked in serve mode: they\n"
+  "describe a run of a set duration, and a live run has none; use meshsim run.\n";
 
 static const char explain_help[] =
   "Usage: meshsim explain FILE --from SOURCE --url URL [-H 'name: value']... [-X METHOD]\n"
@@ -533,22 +536,23 @@ main (int argc, char **argv)
     }
   if (g_str_equal (command, "help"))
     {
-      if (g_str_equal (argv[2], "run"))
-        fputs (run_help, stdout);
-      else if (g_str_equal (argv[2], "check"))
-        fputs (check_help, stdout);
-      else if (g_str_equal (argv[2], "explain"))
-        fputs (explain_help, stdout);
-      else if (g_str_equal (argv[2], "serve"))
-        fputs (serve_help, stdout);
-      else
-        {
-          g_autofree char *message =
-            g_strdup_printf ("no help for \"%s\"; commands are run, check and explain",
-                             argv[2]);
-          return fail_input (message);
-        }
-      return 0;
+      static const struct { const char *command, *text; } helps[] = {
+        { "run", run_help }, { "check", check_help }, { "serve", serve_help },
+        { "explain", explain_help }, { "help", usage_text },
+      };
+      static const char *const names[] = { "run", "check", "serve", "explain", "help", NULL };
+      for (guint i = 0; i < G_N_ELEMENTS (helps); i++)
+        if (g_str_equal (argv[2], helps[i].command))
+          {
+            fputs (helps[i].text, stdout);
+            return 0;
+          }
+      const char *guess = ms_read_suggest (argv[2], names);
+      g_autofree char *message =
+        guess ? g_strdup_printf ("no help for \"%s\"; did you mean \"%s\"?", argv[2], guess)
+              : g_strdup_printf ("no help for \"%s\"; commands are run, check, serve and explain",
+                                 argv[2]);
+      return fail_input (message);
     }
   if (g_str_equal (command, "run"))
     return command_run (argc - 1, argv + 1);

@@ -247,13 +247,32 @@ handle (SoupServer *server, SoupServerMessage *msg, const char *path, GHashTable
       return;
     }
   char *note = NULL;
-  MsRequest *request = ms_request_new (ms_cluster_pool (ms_world_cluster (s->world)));
-  request->method = g_intern_string (soup_server_message_get_method (msg));
-  request->host = resolve_host (s, g_intern_string (bare), from, &note);
-  request->port = port;
+  const char *target = resolve_host (s, g_intern_string (bare), from, &note);
   const char *query_text = g_uri_get_query (uri);
   g_autofree char *path_query = query_text ? g_strdup_printf ("%s?%s", path, query_text)
                                            : g_strdup (path);
+  /* A name no Service answers to would end in the sender's DNS lookup, not
+   * in the mesh (curl: "Could not resolve host"); say so as the scenario
+   * loader does, with the nearest name.  The ingress gateway matches Hosts
+   * against its Gateways and VirtualServices instead, so it is left to the
+   * mesh. */
+  if (from != ms_world_source (s->world, "ingress", NULL))
+    {
+      MsUrl url = { .host = target, .port = port, .path = path };
+      int service_port = 0;
+      if (ms_cluster_check_url (ms_world_cluster (s->world), &url, from->namespace_, NULL,
+                                &service_port, &error) == NULL)
+        {
+          g_autofree char *text = g_strdup_printf ("meshsim: Host: %s\n", error->message);
+          answer_text (msg, SOUP_STATUS_BAD_REQUEST, "text/plain", text);
+          g_free (note);
+          return;
+        }
+    }
+  MsRequest *request = ms_request_new (ms_cluster_pool (ms_world_cluster (s->world)));
+  request->method = g_intern_string (soup_server_message_get_method (msg));
+  request->host = target;
+  request->port = port;
   request->path = g_intern_string (path_query);
   SoupMessageHeadersIter iter;
   const char *name, *value;

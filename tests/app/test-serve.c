@@ -153,6 +153,11 @@ test_lab_requests (void)
   g_assert_cmpuint (send (&s, "GET", "user-service", "/", "X-Meshsim-From", "nobody", &body, NULL),
                     ==, 400);
   g_clear_pointer (&body, g_free);
+  /* A misspelt Service is a DNS failure, answered with the nearest name,
+   * not a simulated connection reset. */
+  g_assert_cmpuint (send (&s, "GET", "user-servce", "/api/users", NULL, NULL, &body, NULL), ==, 400);
+  g_assert_nonnull (strstr (body, "did you mean \"user-service\"?"));
+  g_clear_pointer (&body, g_free);
 
   /* Breaking things live: a fault on v2, then a VirtualService sending
    * everything to v1. */
