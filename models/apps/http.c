@@ -92,6 +92,9 @@ typedef struct {
   MsBody **results;         /* per call: body or fallback */
   struct _CallState **states; /* per call: the state while in progress */
   GList link;               /* in app->jobs */
+  /* results, states and the CallStates themselves follow in the same
+   * block (job_new): one malloc per request served with calls instead of
+   * three plus one per call. */
 } Job;
 
 /* One call of a job, across its attempts. */
@@ -465,14 +468,9 @@ static void
 job_free (Job *job)
 {
   for (guint i = 0; i < job->route->calls->len; i++)
-    {
-      g_clear_pointer (&job->results[i], ms_body_unref);
-      g_free (job->states[i]);   /* only still set when a run ended mid-call */
-    }
+    g_clear_pointer (&job->results[i], ms_body_unref);
   job->app->jobs = g_list_remove_link (job->app->jobs, &job->link);
-  g_free (job->results);
-  g_free (job->states);
-  g_free (job);
+  g_free (job);   /* with its results and call states */
 }
 
 static void
@@ -520,8 +518,7 @@ call_complete (CallState *state, gboolean ok, MsBody *body)
           job->fail_status = call->fail_status;
         }
     }
-  job->states[state->index] = NULL;
-  g_free (state);
+  job->states[state->index] = NULL;   /* its memory is the job's */
   job->pending--;
   if (job->route->parallel)
     {
@@ -608,10 +605,31 @@ call_attempt (CallState *state)
   ms_pod_send (pod, state->ex);
 }
 
+/* A zeroed job for route with its per-call arrays and states after it
+ * (every part is a multiple of 8 bytes, so each stays aligned). */
+static Job *
+job_new (const Route *route)
+{
+  guint n = route->calls->len;
+  Job *job = g_malloc0 (sizeof (Job) + n * (sizeof (MsBody *) + sizeof (CallState *)
+                                            + sizeof (CallState)));
+  job->results = (MsBody **) (job + 1);
+  job->states = (CallState **) (job->results + n);
+  return job;
+}
+
+/* Call index's state, in the job's block after the states array. */
+static CallState *
+job_call_state (Job *job, guint index)
+{
+  return (CallState *) (job->states + job->route->calls->len) + index;
+}
+
 static void
 call_start (Job *job, guint index)
 {
-  CallState *state = g_new0 (CallState, 1);
+  CallState *state = job_call_state (job, index);
+  memset (state, 0, sizeof *state);
   state->job = job;
   state->index = index;
   job->states[index] = state;
@@ -649,12 +667,10 @@ service_done (MsSim *sim, gpointer data)
       respond (app, ex, route->status, route->body);
       return;
     }
-  Job *job = g_new0 (Job, 1);
+  Job *job = job_new (route);
   job->app = app;
   job->ex = ex;
   job->route = route;
-  job->results = g_new0 (MsBody *, route->calls->len);
-  job->states = g_new0 (CallState *, route->calls->len);
   job->pending = route->calls->len;
   job->link.data = job;
   app->jobs = g_list_concat (&job->link, app->jobs);
