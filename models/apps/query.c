@@ -115,9 +115,17 @@ wait_check (MsSim *sim, gpointer data)
   if (ms_sim_now (sim) >= w->deadline)
     {
       m->timed_out++;
+      /* Two different stories: the projection is behind the store (stale),
+       * or nobody has written that position yet, which no wait can fix. */
       g_autoptr (GString) json = g_string_new (NULL);
-      g_string_append_printf (json, "{\"error\":\"stale\",\"min_position\":%" G_GUINT64_FORMAT,
-                              w->min_position);
+      if (s.head < w->min_position)
+        g_string_append_printf (json, "{\"error\":\"not_written\",\"detail\":\"the event store "
+                                "has no position %" G_GUINT64_FORMAT " yet (its head is %"
+                                G_GUINT64_FORMAT "); pass the position your own command "
+                                "returned\"", w->min_position, s.head);
+      else
+        g_string_append (json, "{\"error\":\"stale\"");
+      g_string_append_printf (json, ",\"min_position\":%" G_GUINT64_FORMAT, w->min_position);
       write_freshness (&s, json);
       ms_pattern_reply (w->ex, 503, json);
       wait_end (w);
