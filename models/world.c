@@ -1114,8 +1114,8 @@ verify_model (MsReport *report, MsDeployment *d, MsReportNode *node)
   ms_report_set_bool (node, "consistent", ok);
   MsReportNode *check = ms_report_append_object (ms_report_array (ms_report_root (report),
                                                                   "expect"));
-  g_autofree char *name = g_strdup_printf ("%s is consistent with the event log%s%s",
-                                           d->report_name, ok ? "" : ": ", problems->str);
+  g_autofree char *name = g_strdup_printf ("%s %s%s%s", d->report_name, model->klass->verified,
+                                           ok ? "" : ": ", problems->str);
   g_autofree char *path = g_strdup_printf ("workloads.%s.consistent", d->report_name);
   ms_report_set_string (check, "name", g_strchomp (name));
   ms_report_set_string (check, "path", path);

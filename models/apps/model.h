@@ -46,6 +46,9 @@ struct _MsModelClass {
    * appends one sentence per problem to problems when one fails; the run
    * then fails as a failed expectation does. */
   gboolean (*verify) (MsModel *model, GString *problems);
+  /* What verify checks, as the end of "<deployment> <verified>" in the
+   * report's expectation list ("is consistent with the event log"). */
+  const char *verified;
   /* Optional: the event store starts from an earlier run's log
    * (--events-in).  The model picks up what it numbers from the log, as a
    * restarted service reads its sequences back, so that new ids do not

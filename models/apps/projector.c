@@ -559,5 +559,6 @@ const MsModelClass ms_projector_model_class = {
   .new_app = projector_new_app,
   .report = projector_report,
   .verify = projector_verify,
+  .verified = "is consistent with the event log",
   .free = projector_free,
 };

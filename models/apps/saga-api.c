@@ -664,6 +664,7 @@ const MsModelClass ms_saga_orchestrator_model_class = {
   .new_app = saga_new_app,
   .report = saga_report,
   .verify = saga_verify,
+  .verified = "left every saga's money, orders and locks consistent",
   .crash = saga_crash,
   .restart = saga_restart,
   .free = saga_model_free,

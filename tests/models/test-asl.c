@@ -1099,7 +1099,7 @@ test_invariants_lock_left (void)
                    "lock on user-1. ");
   g_autoptr (GString) lines = g_string_new (NULL);
   ms_expect_write_text (leaky.report, FALSE, lines);
-  g_assert_nonnull (strstr (lines->str, "saga-orchestrator is consistent with the event log: "
+  g_assert_nonnull (strstr (lines->str, "saga-orchestrator left every saga's money, orders and locks consistent: "
                             "saga-1 (order o-1) ended FAILED but it still holds the lock on "
                             "user-1."));
 
