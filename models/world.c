@@ -734,8 +734,23 @@ timeline_resources (MsWorld *w, const GPtrArray *before, const MsTimelineConfig 
     }
   if (config->kind == MS_TIMELINE_DELETE && !found)
     {
-      ms_read_fail (error, node, MS_SCENARIO_ERROR_REFERENCE,
-                    "nothing to delete: no %s %s/%s exists at that time", kind, ns, name);
+      /* The usual slip is the namespace (it defaults to "default", as with
+       * kubectl): name the one the resource is in. */
+      const char *elsewhere = NULL;
+      for (guint i = 0; i < before->len && elsewhere == NULL; i++)
+        {
+          const MsIstioConfig *c = before->pdata[i];
+          if (c->kind == kind && g_str_equal (c->name, name))
+            elsewhere = c->namespace_;
+        }
+      if (elsewhere != NULL)
+        ms_read_fail (error, node, MS_SCENARIO_ERROR_REFERENCE,
+                      "nothing to delete: no %s %s/%s exists at that time; there is one in "
+                      "namespace %s: add \"namespace\": \"%s\"", kind, ns, name, elsewhere,
+                      elsewhere);
+      else
+        ms_read_fail (error, node, MS_SCENARIO_ERROR_REFERENCE,
+                      "nothing to delete: no %s %s/%s exists at that time", kind, ns, name);
       g_ptr_array_unref (after);
       return NULL;
     }

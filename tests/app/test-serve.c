@@ -185,6 +185,13 @@ test_lab_requests (void)
   g_assert_cmpuint (post (&s, "/_meshsim/delete", "{\"kind\": \"VirtualService\", \"name\": \"nope\"}",
                           &bad), ==, 400);
   g_assert_nonnull (strstr (bad, "nothing to delete"));
+  g_autofree char *wrong_namespace = NULL;
+  g_assert_cmpuint (post (&s, "/_meshsim/delete",
+                          "{\"kind\": \"VirtualService\", \"name\": \"user-service-canary\"}",
+                          &wrong_namespace), ==, 400);
+  g_assert_nonnull (strstr (wrong_namespace,
+                            "there is one in namespace ecommerce-microservices: "
+                            "add \"namespace\": \"ecommerce-microservices\""));
 
   /* The report counts what was served. */
   g_assert_cmpuint (send (&s, "GET", NULL, "/_meshsim/report", NULL, NULL, &body, NULL), ==, 200);
