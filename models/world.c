@@ -1027,7 +1027,17 @@ ms_world_source (MsWorld *w, const char *from, GError **error)
     return w->outside;
   MsDeployment *d = find_deployment (w, from, NULL, "source", error);
   if (d == NULL)
-    return NULL;
+    {
+      if (error != NULL && *error != NULL)
+        {
+          char *message = g_strdup_printf ("%s; a source can also be \"ingress\" (through the "
+                                           "ingress gateway) or \"outside\" (no sidecar)",
+                                           (*error)->message);
+          g_free ((*error)->message);
+          (*error)->message = message;
+        }
+      return NULL;
+    }
   for (guint i = 0; i < d->pods->len; i++)
     if (!((MsPod *) d->pods->pdata[i])->terminating)
       return d->pods->pdata[i];

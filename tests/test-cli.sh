@@ -107,6 +107,7 @@ contains "explain says why rule 0 missed" "$tmp/out" "http[0]: no (header canary
 contains "explain shows the 90/10 weights" "$tmp/out" "weight 90 (90.0%)"
 check "explain from an unknown deployment" 2 "$meshsim" explain "$lab" --from load-testr --url http://x/
 contains "explain suggests the deployment" "$tmp/err" "did you mean \"load-tester\""
+contains "explain names the other kinds of source" "$tmp/err" "a source can also be \"ingress\""
 
 # The HTML report: self-contained, with the graph and the charts.
 check "--html writes a page" 0 "$meshsim" run "$root/scenarios/istio/outlier-eject-and-return.json" --html "$tmp/r.html"

@@ -140,7 +140,7 @@ static const char explain_help[] =
   "force (timeout, retries, faults, mirror, load balancer).\n"
   "\n"
   "SOURCE is \"ingress\" (through the ingress gateway), \"outside\" (no sidecar),\n"
-  "or a Deployment name, whose first pod sends the request.\n"
+  "or a Deployment (name, or namespace/name), whose first pod sends the request.\n"
   "\n"
   "Example:\n"
   "  meshsim explain scenarios/lab/handson1.json --from load-tester \\\n"
