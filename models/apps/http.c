@@ -29,7 +29,7 @@ typedef struct {
 typedef enum { ON_ERROR_FAIL, ON_ERROR_CONTINUE } OnError;
 
 typedef struct {
-  char *name;
+  const char *name;         /* interned: response bodies keep it (ms_body_new_composite) */
   const char *method;
   MsUrl url;
   MsLabels headers;
@@ -109,7 +109,6 @@ typedef struct _CallState {
 static void call_free (gpointer data)
 {
   Call *c = data;
-  g_free (c->name);
   ms_labels_clear (&c->headers);
   g_strfreev (c->forward);
   g_free (c->interned);
@@ -190,7 +189,7 @@ read_call (const MsNode *node, GPtrArray *calls, GError **error)
       || !ms_read_choice (node, "onError", FALSE, on_error, &on, error)
       || !ms_read_int (node, "failStatus", FALSE, 100, 599, &fail_status, error))
     return FALSE;
-  c->name = g_strdup (name ? name : c->url.host);
+  c->name = g_intern_string (name ? name : c->url.host);
   c->method = g_intern_string (methods[method]);
   c->attempts = (int) attempts;
   c->on_error = (OnError) on;

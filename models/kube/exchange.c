@@ -271,7 +271,7 @@ struct _MsBody {
   char *text;           /* text body */
   gsize length;         /* of the text, or of a composite once length_known */
   gboolean length_known;
-  const char **names;   /* composite: interned member names */
+  const char **names;   /* composite: member names, the caller's (interned) */
   MsBody **members;
 };
 
@@ -289,15 +289,17 @@ MsBody *
 ms_body_new_composite (MsBody *base, guint n_members, const char *const *names,
                        MsBody *const *members)
 {
-  MsBody *body = g_new0 (MsBody, 1);
+  /* One block: the two arrays follow the struct (pointers, so aligned),
+   * a malloc per response instead of three. */
+  MsBody *body = g_malloc0 (sizeof (MsBody) + n_members * (sizeof (MsBody *) + sizeof (char *)));
   body->refcount = 1;
   body->base = base ? ms_body_ref (base) : NULL;
   body->n_members = n_members;
-  body->names = g_new (const char *, n_members);
-  body->members = g_new (MsBody *, n_members);
+  body->members = (MsBody **) (body + 1);
+  body->names = (const char **) (body->members + n_members);
   for (guint i = 0; i < n_members; i++)
     {
-      body->names[i] = g_intern_string (names[i]);
+      body->names[i] = names[i];
       body->members[i] = members[i] ? ms_body_ref (members[i]) : NULL;
     }
   return body;
@@ -319,9 +321,7 @@ ms_body_unref (MsBody *body)
   g_clear_pointer (&body->base, ms_body_unref);
   for (guint i = 0; i < body->n_members; i++)
     g_clear_pointer (&body->members[i], ms_body_unref);
-  g_free (body->names);
-  g_free (body->members);
-  g_free (body);
+  g_free (body);   /* with a composite's arrays */
 }
 
 static void

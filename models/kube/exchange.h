@@ -173,7 +173,9 @@ void ms_exchange_cancel (MsExchange *exchange);
 /* Bodies: immutable, reference counted.  Either a fixed text, or a composite
  * that adds named members (the bodies of calls an app made) to a base JSON
  * object.  Serialising is lazy, so a run that never looks at bodies never
- * builds them. */
+ * builds them.  A composite keeps the names pointers, not copies: they must
+ * outlive it, as interned or static strings do (interning them here cost a
+ * hash and GLib's lock per response). */
 MsBody *ms_body_new_text (const char *text, gssize length);
 MsBody *ms_body_new_composite (MsBody *base, guint n_members, const char *const *names,
                                MsBody *const *members);
