@@ -57,6 +57,7 @@ typedef struct {
   GArray *delays;           /* DelayRule */
   GPtrArray *calls;         /* Call * */
   const MsNode *node;
+  gpointer free_jobs;       /* finished Jobs kept for reuse, chained by link.next */
 } Route;
 
 typedef struct {
@@ -125,6 +126,12 @@ static void route_free (gpointer data)
   g_array_unref (r->errors);
   g_array_unref (r->delays);
   g_ptr_array_unref (r->calls);
+  while (r->free_jobs != NULL)
+    {
+      GList *link = r->free_jobs;   /* its data is the job */
+      r->free_jobs = link->next;
+      g_free (link->data);
+    }
   g_free (r);
 }
 
@@ -463,13 +470,30 @@ respond (HttpApp *app, MsExchange *ex, int status, MsBody *body)
 
 static void job_next (Job *job);
 
+/* Drops the job's results and takes it off its app's list. */
 static void
-job_free (Job *job)
+job_clear (Job *job)
 {
   for (guint i = 0; i < job->route->calls->len; i++)
     g_clear_pointer (&job->results[i], ms_body_unref);
   job->app->jobs = g_list_remove_link (job->app->jobs, &job->link);
+}
+
+/* When the app goes with the run still in progress. */
+static void
+job_free (Job *job)
+{
+  job_clear (job);
   g_free (job);   /* with its results and call states */
+}
+
+/* A finished job goes to its route's free list (job_new). */
+static void
+job_recycle (Job *job)
+{
+  job_clear (job);
+  job->link.next = job->route->free_jobs;
+  job->route->free_jobs = &job->link;
 }
 
 static void
@@ -491,7 +515,7 @@ job_finish (Job *job)
                                                        job->results);
       respond (job->app, job->ex, route->status, body);
     }
-  job_free (job);
+  job_recycle (job);
 }
 
 static void call_attempt (CallState *state);
@@ -605,13 +629,23 @@ call_attempt (CallState *state)
 }
 
 /* A zeroed job for route with its per-call arrays and states after it
- * (every part is a multiple of 8 bytes, so each stays aligned). */
+ * (every part is a multiple of 8 bytes, so each stays aligned).  Every job
+ * of a route has the same size, so the route keeps the finished ones. */
 static Job *
-job_new (const Route *route)
+job_new (Route *route)
 {
   guint n = route->calls->len;
-  Job *job = g_malloc0 (sizeof (Job) + n * (sizeof (MsBody *) + sizeof (CallState *)
-                                            + sizeof (CallState)));
+  gsize size = sizeof (Job) + n * (sizeof (MsBody *) + sizeof (CallState *) + sizeof (CallState));
+  Job *job;
+  if (route->free_jobs != NULL)
+    {
+      GList *link = route->free_jobs;
+      route->free_jobs = link->next;
+      job = link->data;
+      memset (job, 0, size);
+    }
+  else
+    job = g_malloc0 (size);
   job->results = (MsBody **) (job + 1);
   job->states = (CallState **) (job->results + n);
   return job;
