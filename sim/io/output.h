@@ -26,8 +26,11 @@ G_BEGIN_DECLS
  * written aside and renamed into place. */
 gboolean ms_output_save (const char *path, const char *text, gsize length, GError **error);
 
-/* Opens path for writing as it goes (the access log), or NULL.  The caller
- * fcloses it.  (transfer full) */
-FILE *ms_output_open (const char *path, GError **error);
+/* Opens path for writing as it goes (the access log), or NULL; the caller
+ * fcloses it.  If a regular file is at path already, the new one is opened
+ * beside it and *replace is set to its name (transfer full), else to NULL:
+ * the caller then renames *replace over path, when it likes, because
+ * removing the old file takes time (see output.c).  (transfer full) */
+FILE *ms_output_open (const char *path, char **replace, GError **error);
 
 G_END_DECLS
