@@ -76,7 +76,8 @@ void ms_telemetry_report_series (MsTelemetry *telemetry, MsReportNode *root);
 GString *ms_telemetry_metrics (MsTelemetry *telemetry);
 
 /* Writes every file (end: the run's length, for rates).  FALSE with an
- * error (G_FILE_ERROR) if one cannot be written. */
+ * error (G_FILE_ERROR) if one cannot be written.  Once, at the end of the
+ * run: it closes the access log and hands over the traces' text. */
 gboolean ms_telemetry_write (MsTelemetry *telemetry, MsTime end, GError **error);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (MsTelemetry, ms_telemetry_free)
