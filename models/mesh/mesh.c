@@ -35,8 +35,8 @@ struct _MsMesh {
   /* Configurations replaced during the run, kept alive because requests
    * in flight still point at their routes and policies. */
   GPtrArray *retired;       /* MsIstio *, MsSecurity * alternately */
-  GList *inbounds;          /* Inbound * in flight (telemetry on) */
-  GList *spare_inbounds;    /* finished Inbounds, chained through link.next */
+  GPtrArray *inbounds;      /* Inbound *, owned: every one made (telemetry or inbound pools on) */
+  struct Inbound *spare_inbounds; /* the finished ones, chained through next */
 };
 
 typedef struct {
@@ -83,8 +83,6 @@ proxy_free (gpointer data)
   g_free (p);
 }
 
-static void free_inbounds (MsMesh *mesh);
-
 MsMesh *
 ms_mesh_new (const MsScenario *scenario, MsCluster *cluster, GError **error)
 {
@@ -121,7 +119,7 @@ ms_mesh_free (MsMesh *mesh)
       ms_security_free (mesh->retired->pdata[i + 1]);
     }
   g_ptr_array_unref (mesh->retired);
-  free_inbounds (mesh);
+  g_clear_pointer (&mesh->inbounds, g_ptr_array_unref);
   g_array_unref (mesh->windows);
   ms_security_free (mesh->security);
   ms_body_unref (mesh->access_denied);
@@ -176,11 +174,11 @@ report_inbound (MsProxy *proxy, const MsExchange *ex, int status, MsBody *body, 
   ms_telemetry_record (telemetry, &r);
 }
 
-typedef struct {
+typedef struct Inbound {
   MsProxy *proxy;
   MsExchange *downstream;
   guint64 span;             /* the server sidecar's span, when traced */
-  GList link;               /* in mesh->inbounds */
+  struct Inbound *next;     /* in mesh->spare_inbounds */
   MsPool *pool;             /* the inbound pool holding its connection, or NULL */
   MsPoolConn *connection;
   MsPod *pod;
@@ -188,45 +186,32 @@ typedef struct {
 
 /* Inbounds come from a free list, as streams do (STYLE.md: hot-path
  * objects come from free lists): one per request a server sidecar sees
- * while telemetry is on. */
+ * while telemetry is on.  The mesh owns them all, in flight or spare, so
+ * that those still in flight when the run ends (their exchanges live in
+ * the cluster's slabs) are freed with it, without a list to keep up per
+ * request. */
 static Inbound *
 inbound_new (MsMesh *mesh)
 {
-  Inbound *in;
-  if (mesh->spare_inbounds != NULL)
+  Inbound *in = mesh->spare_inbounds;
+  if (in != NULL)
     {
-      in = mesh->spare_inbounds->data;
-      mesh->spare_inbounds = mesh->spare_inbounds->next;
+      mesh->spare_inbounds = in->next;
       memset (in, 0, sizeof *in);
+      return in;
     }
-  else
-    in = g_new0 (Inbound, 1);
-  in->link.data = in;
-  mesh->inbounds = g_list_concat (&in->link, mesh->inbounds);
+  if (mesh->inbounds == NULL)
+    mesh->inbounds = g_ptr_array_new_with_free_func (g_free);
+  in = g_new0 (Inbound, 1);
+  g_ptr_array_add (mesh->inbounds, in);
   return in;
 }
 
 static void
 inbound_free (MsMesh *mesh, Inbound *in)
 {
-  mesh->inbounds = g_list_remove_link (mesh->inbounds, &in->link);
-  in->link.next = mesh->spare_inbounds;
-  mesh->spare_inbounds = &in->link;
-}
-
-/* Requests a server sidecar still held when the run ended (their
- * exchanges live in the cluster's slabs), then the free list. */
-static void
-free_inbounds (MsMesh *mesh)
-{
-  while (mesh->inbounds != NULL)
-    inbound_free (mesh, mesh->inbounds->data);
-  while (mesh->spare_inbounds != NULL)
-    {
-      Inbound *in = mesh->spare_inbounds->data;
-      mesh->spare_inbounds = mesh->spare_inbounds->next;
-      g_free (in);
-    }
+  in->next = mesh->spare_inbounds;
+  mesh->spare_inbounds = in;
 }
 
 static void
