@@ -1,4 +1,5 @@
-/* models/mesh/telemetry.c - metrics, access log, graph and time series.
+/* models/mesh/telemetry.c - metrics, graph and time series, and the
+ * reports every output starts from.
  *
  * Metrics are kept as one entry per distinct label set (a string key built
  * from the labels in Istio's order), each with its counter and three
@@ -14,130 +15,19 @@
  * with one hash lookup and made once: the metric series, the graph edge,
  * and most of the access-log line.  Per report there remain counters and
  * the few access-log fields that change with every request.
+ *
+ * The access log's formatting and writer thread live in telemetry-log.c,
+ * the spans in telemetry-trace.c; the struct they share is in
+ * telemetry-private.h.
  */
-#include "models/mesh/telemetry.h"
+#include "models/mesh/telemetry-private.h"
 
 #include "models/mesh/security.h"
 #include "sim/core/histogram.h"
 #include "sim/io/output.h"
 #include "sim/io/report.h"
 
-#include <errno.h>
-#include <glib/gstdio.h>
-#include <stdio.h>
 #include <string.h>
-
-/* Envoy's default histogram buckets (reference section 4). */
-static const double duration_buckets[] = {
-  0.5, 1, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000, 30000, 60000, 300000,
-  600000, 1800000, 3600000,
-};
-static const double byte_buckets[] = { 1, 10, 100, 1000, 10000, 100000, 1000000, 10000000 };
-
-#define N_DURATION G_N_ELEMENTS (duration_buckets)
-#define N_BYTES G_N_ELEMENTS (byte_buckets)
-
-typedef struct {
-  guint64 counts[N_DURATION + 1];
-  double sum;
-  guint64 count;
-} Buckets;
-
-typedef struct {
-  char *labels;             /* the label set, already formatted */
-  guint64 requests;
-  Buckets duration, request_bytes, response_bytes;
-} Series;
-
-/* Per second of one edge, for the time series. */
-typedef struct {
-  guint64 requests, ok, client_error, server_error, no_response;
-  MsHistogram *latency;
-} Second;
-
-typedef struct {
-  char *source;             /* client workload */
-  char *destination;        /* Service */
-  guint64 requests, errors;
-  MsHistogram *latency;
-  GArray *seconds;          /* Second, index = second of the run */
-  GHashTable *versions;     /* destination workload (borrowed) -> guint64 * requests (for the graph) */
-} Edge;
-
-/* What a report's outputs depend on, apart from its times, sizes and
- * request line.  Pods, Services and Envoy clusters live as long as the
- * run, hosts are interned and details are string constants, so pointers
- * identify them. */
-typedef struct {
-  const MsPod *proxy, *client, *server;
-  const MsService *service;
-  const char *cluster;
-  const char *host;
-  const char *details;
-  int status;
-  guint32 flags;
-  gboolean source, mtls;
-} PathKey;
-
-/* What is made once per PathKey. */
-typedef struct {
-  PathKey key;
-  Series *series;           /* NULL without metrics (borrowed from series) */
-  Edge *edge;               /* NULL for destination reports or without graph/series */
-  guint64 *server_requests; /* edge->versions' count for the server's workload, or NULL */
-  /* The access log, from %RESPONSE_CODE% up to %UPSTREAM_TRANSFER_FAILURE_REASON%
-   * and from %REQ(:AUTHORITY)% to the end of the line. */
-  char *log_outcome, *log_tail;
-  gsize log_outcome_length, log_tail_length;
-  gboolean log_upstream_time; /* %RESP(X-ENVOY-UPSTREAM-SERVICE-TIME)% is set */
-} Path;
-
-/* The access log is written by a thread of its own, as Envoy flushes its
- * access logs from one: copying the lines into the page cache (128 MB for
- * the bench chain, 40-50 ms in the kernel) then overlaps the run instead
- * of adding to it.  The run formats lines into a chunk; a full chunk goes
- * to the writer through log_full and comes back through log_empty.  One
- * writer, taking chunks in order, writes the same bytes as writing inline
- * would.  There are LOG_CHUNKS chunks, so when the disk falls behind the
- * run waits for it instead of holding the whole log in memory.  A chunk
- * is 1 MB: the writer is faster than the run and sleeps after each one,
- * and waking it costs the run a futex wake (60 us in this VM); with
- * 128 KB chunks, 1,000 wakes were 60 ms of the bench chain's run. */
-#define LOG_CHUNK (1024 * 1024)
-#define LOG_CHUNKS 4
-
-typedef struct {
-  char *data;
-  gsize used, size;
-} LogChunk;
-
-#define PATH_SLOT_BITS 8
-#define PATH_SLOTS (1 << PATH_SLOT_BITS)
-
-struct _MsTelemetry {
-  MsTelemetryOutputs outputs;
-  char *paths[5];
-  MsTracer tracer;
-  MsRandom random;          /* span ids and sampling, stream "traces" */
-  GString *spans;           /* the traces file: "[\n" and the span objects, comma-separated */
-  GHashTable *endpoints;    /* MsPod * -> GString *, its Zipkin endpoint */
-  guint64 n_spans;
-  GHashTable *series;       /* labels -> Series * */
-  GHashTable *reports;      /* PathKey * -> Path * */
-  Path *recent[PATH_SLOTS]; /* the last Path per slot of its hash, see path_of */
-  GHashTable *inbound_clusters; /* target port -> "inbound|PORT||" */
-  FILE *access_file;        /* written as the run goes: it is the biggest output */
-  char *log_replace;        /* access_file's name, to rename over the old log, or NULL */
-  LogChunk log_chunks[LOG_CHUNKS];
-  LogChunk *log_chunk;      /* the one being filled */
-  GThread *log_writer;      /* writes access_file; see log_write_chunks */
-  GAsyncQueue *log_full;    /* LogChunk *, to write, in order; the MsTelemetry stops it */
-  GAsyncQueue *log_empty;   /* LogChunk *, written, to fill again */
-  int log_error;            /* errno of the first failed write, 0 if none */
-  gint64 log_second;        /* the second log_clock holds, or -1 */
-  char log_clock[20];       /* "1970-01-01THH:MM:SS." */
-  GHashTable *edges;        /* "source\tdestination" -> Edge * */
-};
 
 static void
 series_free (gpointer data)
@@ -202,78 +92,6 @@ path_key_equal (gconstpointer a, gconstpointer b)
          && x->source == y->source && x->mtls == y->mtls;
 }
 
-/* The writer thread's loop. */
-static gpointer
-log_write_chunks (gpointer data)
-{
-  MsTelemetry *t = data;
-  /* The spare chunks' first touch is 768 page faults: here, not on the
-   * run's thread, which fills the first chunk meanwhile. */
-  for (int i = 1; i < LOG_CHUNKS; i++)
-    {
-      memset (t->log_chunks[i].data, 0, t->log_chunks[i].size);
-      g_async_queue_push (t->log_empty, &t->log_chunks[i]);
-    }
-  /* Replacing the previous run's log drops its pages from the cache,
-   * 10-40 ms for the bench chain's: here, while the run goes on. */
-  if (t->log_replace != NULL && g_rename (t->log_replace, t->outputs.access_log) != 0)
-    {
-      t->log_error = errno;
-      g_unlink (t->log_replace);
-    }
-  for (;;)
-    {
-      gpointer item = g_async_queue_pop (t->log_full);
-      if (item == t)
-        return NULL;
-      LogChunk *chunk = item;
-      if (t->log_error == 0 && fwrite (chunk->data, 1, chunk->used, t->access_file) != chunk->used)
-        t->log_error = errno != 0 ? errno : EIO;
-      chunk->used = 0;
-      g_async_queue_push (t->log_empty, chunk);
-    }
-}
-
-static void
-log_start (MsTelemetry *t)
-{
-  /* The chunks are the buffer: stdio's own would split every chunk into
-   * two writes (fill its buffer, write that, then the rest). */
-  setvbuf (t->access_file, NULL, _IONBF, 0);
-  t->log_full = g_async_queue_new ();
-  t->log_empty = g_async_queue_new ();
-  for (int i = 0; i < LOG_CHUNKS; i++)
-    {
-      t->log_chunks[i].size = LOG_CHUNK;
-      t->log_chunks[i].data = g_malloc (LOG_CHUNK);
-    }
-  t->log_chunk = &t->log_chunks[0];
-  t->log_writer = g_thread_new ("access-log", log_write_chunks, t);
-}
-
-/* Hands the last lines to the writer, waits for it and closes the file.
- * FALSE with an error if a write failed. */
-static gboolean
-log_finish (MsTelemetry *t, GError **error)
-{
-  if (t->access_file == NULL)
-    return TRUE;
-  if (t->log_chunk->used > 0)
-    g_async_queue_push (t->log_full, t->log_chunk);
-  t->log_chunk = NULL;
-  /* The telemetry itself, never a chunk, stops the writer. */
-  g_async_queue_push (t->log_full, t);
-  g_thread_join (g_steal_pointer (&t->log_writer));
-  int saved = t->log_error;
-  if (fclose (g_steal_pointer (&t->access_file)) != 0 && saved == 0)
-    saved = errno;
-  if (saved == 0)
-    return TRUE;
-  g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (saved), "cannot write %s: %s",
-               t->outputs.access_log, g_strerror (saved));
-  return FALSE;
-}
-
 MsTelemetry *
 ms_telemetry_new (const MsTelemetryOutputs *outputs, GError **error)
 {
@@ -314,7 +132,7 @@ ms_telemetry_new (const MsTelemetryOutputs *outputs, GError **error)
       return NULL;
     }
   if (t->access_file != NULL)
-    log_start (t);
+    ms_telemetry_log_start (t);
   return t;
 }
 
@@ -331,7 +149,7 @@ ms_telemetry_free (MsTelemetry *t)
   g_hash_table_unref (t->reports);
   g_hash_table_unref (t->inbound_clusters);
   g_hash_table_unref (t->series);
-  log_finish (t, NULL);
+  ms_telemetry_log_finish (t, NULL);
   g_free (t->log_replace);
   for (int i = 0; i < LOG_CHUNKS; i++)
     g_free (t->log_chunks[i].data);
@@ -375,13 +193,7 @@ append_label (GString *out, const char *name, const char *value)
   g_string_append_c (out, '"');
 }
 
-static const char *
-workload_of (const MsPod *pod)
-{
-  if (pod == NULL)
-    return NULL;
-  return pod->deployment ? pod->deployment->name : pod->name;
-}
+
 
 static const char *
 app_of (const MsPod *pod)
@@ -443,190 +255,6 @@ bucket_add (Buckets *b, const double *bounds, guint n, double value)
   b->count++;
 }
 
-
-/* The access log: Istio's default TEXT format, one line per proxy per
- * request.  Addresses are made up but stable: one per pod. */
-static void
-pod_address (const MsPod *pod, char *buf, gsize size)
-{
-  if (pod == NULL)
-    {
-      g_strlcpy (buf, "-", size);
-      return;
-    }
-  guint h = g_str_hash (pod->name) ^ (pod->namespace_ ? g_str_hash (pod->namespace_) : 0);
-  g_snprintf (buf, size, "10.%u.%u.%u:%d", (h >> 16) & 0xff, (h >> 8) & 0xff, (h & 0xfe) + 1,
-              80);
-}
-
-/* Istio's default format:
- * [%START_TIME%] "%REQ(:METHOD)% %REQ(X-ENVOY-ORIGINAL-PATH?:PATH)% %PROTOCOL%"
- * %RESPONSE_CODE% %RESPONSE_FLAGS% %RESPONSE_CODE_DETAILS%
- * %CONNECTION_TERMINATION_DETAILS% "%UPSTREAM_TRANSPORT_FAILURE_REASON%"
- * %BYTES_RECEIVED% %BYTES_SENT% %DURATION% %RESP(X-ENVOY-UPSTREAM-SERVICE-TIME)%
- * "%REQ(X-FORWARDED-FOR)%" "%REQ(USER-AGENT)%" "%REQ(X-REQUEST-ID)%"
- * "%REQ(:AUTHORITY)%" "%UPSTREAM_HOST%" %UPSTREAM_CLUSTER% %UPSTREAM_LOCAL_ADDRESS%
- * %DOWNSTREAM_LOCAL_ADDRESS% %DOWNSTREAM_REMOTE_ADDRESS% %REQUESTED_SERVER_NAME%
- * %ROUTE_NAME%
- * The fields that depend on the path only are made here, once per path:
- * from %RESPONSE_CODE% to "%UPSTREAM_TRANSPORT_FAILURE_REASON%" (the
- * outcome), and from "%REQ(:AUTHORITY)%" to the end (the tail). */
-static void
-path_log_pieces (Path *path, const MsTelemetryRecord *r)
-{
-  char flags[64], up[32], down[32], local[32];
-  pod_address (r->source ? r->server : r->proxy, up, sizeof up);
-  pod_address (r->source ? r->proxy : r->client, down, sizeof down);
-  pod_address (r->proxy, local, sizeof local);
-  const char *details = r->details ? r->details
-                        : r->status == 0 ? "upstream_reset_before_response_started"
-                        : (r->flags & MS_FLAG_NR) ? "route_not_found"
-                        : r->flags ? "local_reply" : "via_upstream";
-  path->log_outcome = g_strdup_printf ("%d %s %s - \"-\" ", r->status,
-                                       ms_response_flags_format (r->flags, flags), details);
-  path->log_outcome_length = strlen (path->log_outcome);
-  path->log_tail = g_strdup_printf ("\"%s\" \"%s\" %s %s %s %s - %s\n", r->request->host,
-                                    r->server ? up : "-", r->cluster ? r->cluster : "-",
-                                    r->server ? local : "-", r->source ? up : local, down,
-                                    r->source ? "default" : "-");
-  path->log_tail_length = strlen (path->log_tail);
-  path->log_upstream_time = r->server != NULL && r->status != 0;
-}
-
-/* A line is written straight into the chunk, its room reserved once,
- * because going through GString per field cost more than the rest of the
- * run (600,000 lines of 23 fields for the bench chain).  The chunk goes to
- * the writer when the next line might not fit. */
-static char *
-log_room (MsTelemetry *t, gsize most)
-{
-  LogChunk *chunk = t->log_chunk;
-  if (chunk->used + most > chunk->size)
-    {
-      if (chunk->used > 0)
-        {
-          g_async_queue_push (t->log_full, chunk);
-          chunk = t->log_chunk = g_async_queue_pop (t->log_empty);
-        }
-      if (most > chunk->size)
-        {
-          chunk->size = most;
-          chunk->data = g_realloc (chunk->data, most);
-        }
-    }
-  return chunk->data + chunk->used;
-}
-
-static char *
-put (char *p, const char *s, gsize length)
-{
-  memcpy (p, s, length);
-  return p + length;
-}
-
-/* A string constant: its length is known when compiling. */
-#define put_literal(p, s) put (p, s, sizeof s - 1)
-
-/* A decimal integer, without printf: counted, then written from its
- * last digit back. */
-#define INT_DIGITS 20
-static char *
-put_int (char *p, guint64 value)
-{
-  int digits = 1;
-  for (guint64 rest = value; rest >= 10; rest /= 10)
-    digits++;
-  for (char *q = p + digits; q > p; value /= 10)
-    *--q = (char) ('0' + value % 10);
-  return p + digits;
-}
-
-/* value as exactly width digits, zero-padded. */
-static char *
-put_digits (char *p, gint64 value, int width)
-{
-  for (int i = width - 1; i >= 0; i--, value /= 10)
-    p[i] = (char) ('0' + value % 10);
-  return p + width;
-}
-
-/* %START_TIME% as 1970-01-01T00:00:00.000Z (the run starts at the Unix
- * epoch).  Lines come in completion order, so most share their second with
- * the line before, and the text up to the second is kept. */
-#define CLOCK_LENGTH 24
-static char *
-put_time (MsTelemetry *t, char *p, MsTime time)
-{
-  gint64 ms = time / 1000;
-  gint64 s = ms / 1000;
-  if (s != t->log_second)
-    {
-      char *c = t->log_clock;
-      c = put_literal (c, "1970-01-01T");
-      c = put_digits (c, (s / 3600) % 24, 2);
-      *c++ = ':';
-      c = put_digits (c, (s / 60) % 60, 2);
-      *c++ = ':';
-      c = put_digits (c, s % 60, 2);
-      *c = '.';
-      t->log_second = s;
-    }
-  p = put (p, t->log_clock, sizeof t->log_clock);
-  p = put_digits (p, ms % 1000, 3);
-  *p++ = 'Z';
-  return p;
-}
-
-/* A quoted request header's value, or "-". */
-static const char *
-header_or_dash (const MsRequest *q, const char *name)
-{
-  const char *value = ms_request_header (q, name);
-  return value ? value : "-";
-}
-
-static void
-log_line (MsTelemetry *t, const Path *path, const MsTelemetryRecord *r)
-{
-  const MsRequest *q = r->request;
-  const char *agent = header_or_dash (q, "user-agent");
-  const char *id = header_or_dash (q, "x-request-id");
-  gsize method = strlen (q->method), target = strlen (q->path);
-  gsize agent_length = strlen (agent), id_length = strlen (id);
-  /* Room for the strings, the time, four numbers and the fixed text
-   * between them (30 bytes; 64 leaves a margin). */
-  gsize most = method + target + agent_length + id_length + path->log_outcome_length
-               + path->log_tail_length + CLOCK_LENGTH + 4 * INT_DIGITS + 64;
-  char *start = log_room (t, most);
-  char *p = start;
-  gint64 duration_ms = (r->end - r->start) / 1000;
-  *p++ = '[';
-  p = put_time (t, p, r->start);
-  p = put_literal (p, "] \"");
-  p = put (p, q->method, method);
-  *p++ = ' ';
-  p = put (p, q->path, target);
-  p = put_literal (p, " HTTP/1.1\" ");
-  p = put (p, path->log_outcome, path->log_outcome_length);
-  p = put_int (p, r->request_bytes);
-  *p++ = ' ';
-  p = put_int (p, r->response_bytes);
-  *p++ = ' ';
-  p = put_int (p, duration_ms);
-  *p++ = ' ';
-  if (path->log_upstream_time)
-    p = put_int (p, duration_ms);
-  else
-    *p++ = '-';
-  p = put_literal (p, " \"-\" \"");
-  p = put (p, agent, agent_length);
-  p = put_literal (p, "\" \"");
-  p = put (p, id, id_length);
-  p = put_literal (p, "\" ");
-  p = put (p, path->log_tail, path->log_tail_length);
-  g_assert (p <= start + most);
-  t->log_chunk->used = p - t->log_chunk->data;
-}
 
 /* The graph and time series edge a source report counts into, and the
  * count for its server's workload. */
@@ -722,7 +350,7 @@ path_of (MsTelemetry *t, const MsTelemetryRecord *r)
         g_free (labels);
     }
   if (t->outputs.access_log != NULL)
-    path_log_pieces (path, r);
+    ms_telemetry_path_log_pieces (path, r);
   if (r->source && (t->outputs.graph != NULL || t->outputs.timeseries != NULL || t->outputs.series))
     path_edge (t, path, r);
   g_hash_table_insert (t->reports, &path->key, path);
@@ -742,7 +370,7 @@ ms_telemetry_record (MsTelemetry *t, const MsTelemetryRecord *r)
       bucket_add (&s->response_bytes, byte_buckets, N_BYTES, (double) r->response_bytes);
     }
   if (t->outputs.access_log != NULL)
-    log_line (t, path, r);
+    ms_telemetry_log_line (t, path, r);
   if (path->edge != NULL)
     count_edge (path, r);
 }
@@ -1012,142 +640,6 @@ ms_telemetry_report_series (MsTelemetry *t, MsReportNode *root)
     }
 }
 
-/* Tracing: Zipkin v2 spans, which Jaeger and Zipkin UIs load. */
-
-static guint64
-tracer_new_id (gpointer data)
-{
-  MsTelemetry *t = data;
-  guint64 id;
-  do
-    id = ms_random_next (&t->random);
-  while (id == 0);
-  return id;
-}
-
-static gboolean
-tracer_sample (gpointer data)
-{
-  MsTelemetry *t = data;
-  return ms_random_chance (&t->random, t->outputs.trace_sample);
-}
-
-static void
-json_string (GString *out, const char *s)
-{
-  g_string_append_c (out, '"');
-  for (; s && *s; s++)
-    {
-      if (*s == '"' || *s == '\\')
-        g_string_append_c (out, '\\');
-      if ((unsigned char) *s < 0x20)
-        {
-          g_string_append_printf (out, "\\u%04x", *s);
-          continue;
-        }
-      g_string_append_c (out, *s);
-    }
-  g_string_append_c (out, '"');
-}
-
-/* A pod as a Zipkin endpoint, {"serviceName":...,"ipv4":...}, made once
- * per pod: a traced request has a span per proxy and app it passes. */
-static const char *
-endpoint (MsTelemetry *t, const MsPod *pod)
-{
-  GString *text = g_hash_table_lookup (t->endpoints, pod);
-  if (text != NULL)
-    return text->str;
-  char address[32];
-  pod_address (pod, address, sizeof address);
-  *strchr (address, ':') = '\0';
-  g_autofree char *service = g_strdup_printf ("%s.%s", workload_of (pod),
-                                              pod->namespace_ ? pod->namespace_ : "outside");
-  text = g_string_new ("{\"serviceName\":");
-  json_string (text, service);
-  g_string_append_printf (text, ",\"ipv4\":\"%s\"}", address);
-  g_hash_table_insert (t->endpoints, (gpointer) pod, text);
-  return text->str;
-}
-
-/* An id as 16 lowercase hex digits, as Zipkin writes them. */
-static char *
-put_hex (char *p, guint64 id)
-{
-  for (int i = 15; i >= 0; i--, id >>= 4)
-    p[i] = "0123456789abcdef"[id & 0xf];
-  return p + 16;
-}
-
-/* The span is written without printf, because with --trace-sample 1
- * every request makes a dozen spans: the fixed-width head first, in a
- * buffer of its own, then the strings. */
-static void
-tracer_record (gpointer data, const MsSpan *span)
-{
-  static const char *const kinds[] = { "CLIENT", "SERVER", NULL };
-  MsTelemetry *t = data;
-  GString *out = t->spans;
-  if (t->n_spans++ > 0)
-    g_string_append (out, ",\n");
-  char head[160];
-  char *p = put_literal (head, "{\"traceId\":\"");
-  p = put_hex (p, (guint64) span->trace_hi);
-  p = put_hex (p, (guint64) span->trace_lo);
-  p = put_literal (p, "\",\"id\":\"");
-  p = put_hex (p, (guint64) span->id);
-  *p++ = '"';
-  if (span->parent != 0)
-    {
-      p = put_literal (p, ",\"parentId\":\"");
-      p = put_hex (p, (guint64) span->parent);
-      *p++ = '"';
-    }
-  if (kinds[span->kind] != NULL && span->kind != MS_SPAN_LOCAL)
-    {
-      p = put_literal (p, ",\"kind\":\"");
-      p = put (p, kinds[span->kind], strlen (kinds[span->kind]));
-      *p++ = '"';
-    }
-  p = put_literal (p, ",\"name\":");
-  g_string_append_len (out, head, p - head);
-  json_string (out, span->name);
-  /* Zipkin wants at least a microsecond of duration. */
-  p = put_literal (head, ",\"timestamp\":");
-  if (span->start < 0)
-    *p++ = '-';
-  p = put_int (p, span->start < 0 ? -(guint64) span->start : (guint64) span->start);
-  p = put_literal (p, ",\"duration\":");
-  p = put_int (p, (guint64) MAX (span->end - span->start, 1));
-  p = put_literal (p, ",\"localEndpoint\":");
-  g_string_append_len (out, head, p - head);
-  g_string_append (out, endpoint (t, span->pod));
-  if (span->remote != NULL)
-    {
-      g_string_append (out, ",\"remoteEndpoint\":");
-      g_string_append (out, endpoint (t, span->remote));
-    }
-  g_string_append (out, ",\"tags\":{");
-  for (const char *const *tag = span->tags; tag && tag[0] && tag[1]; tag += 2)
-    {
-      if (tag != span->tags)
-        g_string_append_c (out, ',');
-      json_string (out, tag[0]);
-      g_string_append_c (out, ':');
-      json_string (out, tag[1]);
-    }
-  g_string_append (out, "}}");
-}
-
-const MsTracer *
-ms_telemetry_tracer (MsTelemetry *t, guint64 seed)
-{
-  if (t == NULL || t->outputs.traces == NULL)
-    return NULL;
-  ms_random_seed_stream (&t->random, seed, "traces");
-  t->tracer = (MsTracer){ tracer_new_id, tracer_sample, tracer_record, t };
-  return &t->tracer;
-}
 
 gboolean
 ms_telemetry_write (MsTelemetry *t, MsTime end, GError **error)
@@ -1160,7 +652,7 @@ ms_telemetry_write (MsTelemetry *t, MsTime end, GError **error)
     }
   if (t->outputs.metrics != NULL && !save (t->outputs.metrics, metrics_text (t), error))
     return FALSE;
-  if (!log_finish (t, error))
+  if (!ms_telemetry_log_finish (t, error))
     return FALSE;
   if (t->outputs.graph != NULL
       && !save (t->outputs.graph, graph_text (t, end, g_str_has_suffix (t->outputs.graph, ".mmd")),
