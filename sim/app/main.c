@@ -513,6 +513,37 @@ command_explain (int argc, char **argv)
   return 0;
 }
 
+/* The commands: their help, and what runs them ("help" is main's own). */
+typedef struct {
+  const char *name;
+  const char *help;
+  int (*run) (int argc, char **argv);
+} Command;
+
+static const Command commands[] = {
+  { "run", run_help, command_run },
+  { "check", check_help, command_check },
+  { "serve", serve_help, command_serve },
+  { "explain", explain_help, command_explain },
+  { "help", usage_text, NULL },
+};
+
+/* The command named name, or NULL with the nearest name (or NULL) in
+ * *guess. */
+static const Command *
+find_command (const char *name, const char **guess)
+{
+  const char *names[G_N_ELEMENTS (commands) + 1] = { NULL };
+  for (guint i = 0; i < G_N_ELEMENTS (commands); i++)
+    {
+      if (g_str_equal (name, commands[i].name))
+        return &commands[i];
+      names[i] = commands[i].name;
+    }
+  *guess = ms_read_suggest (name, names);
+  return NULL;
+}
+
 int
 main (int argc, char **argv)
 {
@@ -534,36 +565,24 @@ main (int argc, char **argv)
       printf ("meshsim %s\n", MESHSIM_VERSION);
       return 0;
     }
+  const char *guess = NULL;
   if (g_str_equal (command, "help"))
     {
-      static const struct { const char *command, *text; } helps[] = {
-        { "run", run_help }, { "check", check_help }, { "serve", serve_help },
-        { "explain", explain_help }, { "help", usage_text },
-      };
-      static const char *const names[] = { "run", "check", "serve", "explain", "help", NULL };
-      for (guint i = 0; i < G_N_ELEMENTS (helps); i++)
-        if (g_str_equal (argv[2], helps[i].command))
-          {
-            fputs (helps[i].text, stdout);
-            return 0;
-          }
-      const char *guess = ms_read_suggest (argv[2], names);
+      const Command *found = find_command (argv[2], &guess);
+      if (found != NULL)
+        {
+          fputs (found->help, stdout);
+          return 0;
+        }
       g_autofree char *message =
         guess ? g_strdup_printf ("no help for \"%s\"; did you mean \"%s\"?", argv[2], guess)
               : g_strdup_printf ("no help for \"%s\"; commands are run, check, serve and explain",
                                  argv[2]);
       return fail_input (message);
     }
-  if (g_str_equal (command, "run"))
-    return command_run (argc - 1, argv + 1);
-  if (g_str_equal (command, "check"))
-    return command_check (argc - 1, argv + 1);
-  if (g_str_equal (command, "explain"))
-    return command_explain (argc - 1, argv + 1);
-  if (g_str_equal (command, "serve"))
-    return command_serve (argc - 1, argv + 1);
-  static const char *const commands[] = { "run", "check", "explain", "serve", "help", NULL };
-  const char *guess = ms_read_suggest (command, commands);
+  const Command *found = find_command (command, &guess);
+  if (found != NULL && found->run != NULL)
+    return found->run (argc - 1, argv + 1);
   g_autofree char *message =
     guess ? g_strdup_printf ("unknown command \"%s\", did you mean \"%s\"?", command, guess)
           : g_strdup_printf ("unknown command \"%s\"; try 'meshsim --help'", command);
