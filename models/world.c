@@ -1025,17 +1025,13 @@ ms_world_source (MsWorld *w, const char *from, GError **error)
     return w->ingress;
   if (g_str_equal (from, "outside"))
     return w->outside;
-  MsDeployment *d = find_deployment (w, from, NULL, "source", error);
+  g_autoptr (GError) missing = NULL;
+  MsDeployment *d = find_deployment (w, from, NULL, "source", &missing);
   if (d == NULL)
     {
-      if (error != NULL && *error != NULL)
-        {
-          char *message = g_strdup_printf ("%s; a source can also be \"ingress\" (through the "
-                                           "ingress gateway) or \"outside\" (no sidecar)",
-                                           (*error)->message);
-          g_free ((*error)->message);
-          (*error)->message = message;
-        }
+      g_set_error (error, missing->domain, missing->code,
+                   "%s; a source can also be \"ingress\" (through the ingress gateway) or "
+                   "\"outside\" (no sidecar)", missing->message);
       return NULL;
     }
   for (guint i = 0; i < d->pods->len; i++)
