@@ -722,13 +722,20 @@ timeline_resources (MsWorld *w, const GPtrArray *before, const MsTimelineConfig 
   kind = g_intern_string (kind);
   GPtrArray *after = g_ptr_array_new ();
   gboolean found = FALSE;
+  /* The same kind and name in another namespace, for the error below. */
+  const char *elsewhere = NULL;
   for (guint i = 0; i < before->len; i++)
     {
       MsIstioConfig *c = before->pdata[i];
-      if (c->kind == kind && g_str_equal (c->name, name) && g_str_equal (c->namespace_, ns))
+      if (c->kind == kind && g_str_equal (c->name, name))
         {
-          found = TRUE;
-          continue;
+          if (g_str_equal (c->namespace_, ns))
+            {
+              found = TRUE;
+              continue;
+            }
+          if (elsewhere == NULL)
+            elsewhere = c->namespace_;
         }
       g_ptr_array_add (after, c);
     }
@@ -736,13 +743,6 @@ timeline_resources (MsWorld *w, const GPtrArray *before, const MsTimelineConfig 
     {
       /* The usual slip is the namespace (it defaults to "default", as with
        * kubectl): name the one the resource is in. */
-      const char *elsewhere = NULL;
-      for (guint i = 0; i < before->len && elsewhere == NULL; i++)
-        {
-          const MsIstioConfig *c = before->pdata[i];
-          if (c->kind == kind && g_str_equal (c->name, name))
-            elsewhere = c->namespace_;
-        }
       if (elsewhere != NULL)
         ms_read_fail (error, node, MS_SCENARIO_ERROR_REFERENCE,
                       "nothing to delete: no %s %s/%s exists at that time; there is one in "
